@@ -1,0 +1,81 @@
+//! Who is pushing: key + secret (servers, curl) or the key alone from an allowed browser
+//! origin (SPEC §5.4). Checked against the in-memory key cache only.
+
+use super::key_cache::{CachedKey, Registry};
+use crate::auth::credentials::secret_matches;
+use crate::error::ApiError;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// key + secret: may push undeclared metrics
+    Server,
+    /// key only, from a browser: declared configs and built-in metrics only
+    Browser,
+}
+
+pub struct Pusher {
+    pub key: Arc<CachedKey>,
+    pub caller: Caller,
+}
+
+pub fn authenticate(
+    registry: &Registry,
+    api_key: Option<&str>,
+    secret: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Pusher, ApiError> {
+    let api_key = api_key.filter(|k| !k.is_empty()).ok_or_else(|| {
+        ApiError::Unauthorized(
+            "missing API key: send it in the X-API-Key header (and the secret in X-API-Secret for server-side pushes)".into(),
+        )
+    })?;
+    let key = registry.keys.get(api_key).cloned().ok_or_else(|| {
+        ApiError::Unauthorized(
+            "unknown or inactive API key: check X-API-Key against your dashboard".into(),
+        )
+    })?;
+    if let Some(expired) = key.expires_at.filter(|at| *at <= chrono::Utc::now()) {
+        return Err(ApiError::Unauthorized(format!(
+            "this API key expired at {}: create a new key in the dashboard",
+            expired.to_rfc3339()
+        )));
+    }
+    if let Some(secret) = secret {
+        return if secret_matches(secret, &key.secret_hash) {
+            Ok(Pusher {
+                key,
+                caller: Caller::Server,
+            })
+        } else {
+            Err(ApiError::Unauthorized(
+                "wrong API secret for this key: check X-API-Secret".into(),
+            ))
+        };
+    }
+    let Some(origin) = origin else {
+        return Err(ApiError::Unauthorized(
+            "missing API secret: server-side pushes send X-API-Secret; only browsers may push with the key alone".into(),
+        ));
+    };
+    if !key.allowed_origins.is_empty()
+        && !key
+            .allowed_origins
+            .iter()
+            .any(|o| origin_matches(o, origin))
+    {
+        return Err(ApiError::Forbidden(format!(
+            "origin {origin:?} is not allowed for this API key: add it to the key's allowed origins in the dashboard"
+        )));
+    }
+    Ok(Pusher {
+        key,
+        caller: Caller::Browser,
+    })
+}
+
+fn origin_matches(allowed: &str, origin: &str) -> bool {
+    allowed
+        .trim_end_matches('/')
+        .eq_ignore_ascii_case(origin.trim_end_matches('/'))
+}

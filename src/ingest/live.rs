@@ -1,0 +1,109 @@
+//! What arrived recently, per tenant and metric, for the dashboard's live view: samples per
+//! minute over the last 15 minutes, last seen, and recent rejections with their reason.
+
+use super::outcome::ItemError;
+use crate::domain::UserId;
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+pub const MINUTES: usize = 15;
+const MAX_REJECTIONS: usize = 50;
+
+#[derive(Default, Clone)]
+pub struct MetricLive {
+    /// (minute number since the epoch, accepted samples, rejected samples), newest last
+    pub minutes: VecDeque<(i64, u64, u64)>,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone)]
+pub struct Rejection {
+    pub at: DateTime<Utc>,
+    pub metric_name: Option<String>,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Default, Clone)]
+pub struct TenantLive {
+    pub metrics: HashMap<String, MetricLive>,
+    pub rejections: VecDeque<Rejection>,
+}
+
+#[derive(Clone, Default)]
+pub struct LiveStats {
+    tenants: Arc<Mutex<HashMap<UserId, TenantLive>>>,
+}
+
+fn bump(live: &mut MetricLive, minute: i64, accepted: u64, rejected: u64) {
+    match live.minutes.back_mut() {
+        Some((m, a, r)) if *m == minute => {
+            *a += accepted;
+            *r += rejected;
+        }
+        _ => live.minutes.push_back((minute, accepted, rejected)),
+    }
+    while live
+        .minutes
+        .front()
+        .is_some_and(|(m, _, _)| *m <= minute - MINUTES as i64)
+    {
+        live.minutes.pop_front();
+    }
+}
+
+impl LiveStats {
+    /// Records one batch: `accepted` metric names (one entry per accepted item) and the errors.
+    pub fn record(&self, tenant: UserId, accepted: &[&str], errors: &[ItemError]) {
+        let now = Utc::now();
+        let minute = now.timestamp() / 60;
+        let mut tenants = self.tenants.lock();
+        let t = tenants.entry(tenant).or_default();
+        for name in accepted {
+            let live = t.metrics.entry((*name).to_owned()).or_default();
+            bump(live, minute, 1, 0);
+            live.last_seen = Some(now);
+        }
+        for e in errors {
+            if let Some(name) = &e.name {
+                if let Some(live) = t.metrics.get_mut(name) {
+                    bump(live, minute, 0, 1);
+                }
+            }
+            t.rejections.push_front(Rejection {
+                at: now,
+                metric_name: e.name.clone(),
+                code: e.code,
+                message: e.message.clone(),
+            });
+        }
+        t.rejections.truncate(MAX_REJECTIONS);
+    }
+
+    /// Records a whole request refused before its items were judged (e.g. an empty batch).
+    pub fn record_refusal(&self, tenant: UserId, code: &'static str, message: String) {
+        let mut tenants = self.tenants.lock();
+        let t = tenants.entry(tenant).or_default();
+        t.rejections.push_front(Rejection {
+            at: Utc::now(),
+            metric_name: None,
+            code,
+            message,
+        });
+        t.rejections.truncate(MAX_REJECTIONS);
+    }
+
+    pub fn tenant(&self, tenant: UserId) -> TenantLive {
+        self.tenants
+            .lock()
+            .get(&tenant)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn forget(&self, tenant: UserId) {
+        self.tenants.lock().remove(&tenant);
+    }
+}

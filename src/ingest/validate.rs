@@ -1,0 +1,336 @@
+//! Judges each pushed item on its own (SPEC §5.2) and turns an accepted one into a `Sample`.
+//! Nothing here touches shared state: rules that depend on it (type conflicts with other
+//! tenants, the series limit) are judged by the aggregator under its lock.
+
+use super::credentials::Caller;
+use super::key_cache::{DeclaredMetric, Registry};
+use super::outcome::ItemError;
+use crate::aggregator::{LabelSet, MetricSchema, Sample, Update};
+use crate::domain::builtin::{self, BuiltinMetric, MAX_PATH_LEN};
+use crate::domain::{LabelName, MetricKind, MetricName, UserId, reserved::reserved_reason};
+use crate::settings::Limits;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+const ITEM_FIELDS: [&str; 5] = ["name", "type", "value", "labels", "op"];
+
+pub struct Judge<'a> {
+    pub registry: &'a Registry,
+    pub tenant: UserId,
+    pub caller: Caller,
+    pub limits: &'a Limits,
+}
+
+/// How one item's metric is known: a tenant's config, a built-in, or neither.
+enum Known<'a> {
+    Declared(&'a DeclaredMetric),
+    Builtin(&'static BuiltinMetric, Arc<MetricSchema>),
+    Undeclared,
+}
+
+fn builtin_schemas() -> &'static HashMap<&'static str, Arc<MetricSchema>> {
+    static SCHEMAS: OnceLock<HashMap<&'static str, Arc<MetricSchema>>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        builtin::BUILTIN_METRICS
+            .iter()
+            .map(|m| {
+                let schema = MetricSchema {
+                    help: Some(m.help.to_owned()),
+                    buckets: m.buckets.into(),
+                    ..MetricSchema::undeclared(m.kind)
+                };
+                (m.name, Arc::new(schema))
+            })
+            .collect()
+    })
+}
+
+impl Judge<'_> {
+    pub fn judge(&self, index: usize, item: &Value) -> Result<Sample, ItemError> {
+        let fail = |name: Option<&str>, code: &'static str, message: String| ItemError {
+            index,
+            name: name.map(str::to_owned),
+            code,
+            message,
+        };
+        let Some(obj) = item.as_object() else {
+            return Err(fail(
+                None,
+                "invalid_item",
+                "each item must be a JSON object with name, type and value".into(),
+            ));
+        };
+        let raw_name = obj.get("name").and_then(Value::as_str);
+        if let Some(field) = obj.keys().find(|k| !ITEM_FIELDS.contains(&k.as_str())) {
+            let message = if matches!(field.as_str(), "timestamp" | "ts" | "time" | "timestamp_ms")
+            {
+                "timestamps are not accepted: pushgate aggregates samples and Prometheus stamps them when it scrapes; remove the field".to_owned()
+            } else {
+                format!(
+                    "unknown field {field:?}: an item has only name, type, value, labels and op"
+                )
+            };
+            let code = if message.starts_with("timestamps") {
+                "timestamp_not_allowed"
+            } else {
+                "unknown_field"
+            };
+            return Err(fail(raw_name, code, message));
+        }
+        let name = match obj.get("name") {
+            Some(Value::String(s)) => MetricName::parse(s, self.limits.max_name_len)
+                .map_err(|m| fail(raw_name, "invalid_name", m))?,
+            Some(_) => return Err(fail(None, "invalid_name", "name must be a string".into())),
+            None => return Err(fail(None, "missing_field", "name is required".into())),
+        };
+        let name_str = name.as_ref();
+        let named = |code, message| fail(Some(name_str), code, message);
+
+        let known = self.resolve(name_str).map_err(|(code, m)| named(code, m))?;
+        let kind = self.kind(obj, &known).map_err(|(code, m)| named(code, m))?;
+        let value = match obj.get("value") {
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| named("invalid_value", "value must be a finite number".into()))?,
+            Some(_) => {
+                return Err(named(
+                    "invalid_value",
+                    "value must be a JSON number (not a string, null, NaN or Infinity)".into(),
+                ));
+            }
+            None => return Err(named("missing_field", "value is required".into())),
+        };
+        let update = update_for(kind, value, obj.get("op")).map_err(|(code, m)| named(code, m))?;
+        let labels = self
+            .labels(obj.get("labels"), &known)
+            .map_err(|(code, m)| named(code, m))?;
+        let (schema, declared) = match known {
+            Known::Declared(d) => (d.schema.clone(), true),
+            Known::Builtin(_, schema) => (schema, false),
+            Known::Undeclared => (Arc::new(MetricSchema::undeclared(kind)), false),
+        };
+        Ok(Sample {
+            index,
+            name: name_str.to_owned(),
+            schema,
+            declared,
+            labels,
+            update,
+        })
+    }
+
+    fn resolve(&self, name: &str) -> Result<Known<'_>, (&'static str, String)> {
+        if let Some(b) = builtin::find(name) {
+            return match self.caller {
+                Caller::Browser => Ok(Known::Builtin(b, builtin_schemas()[b.name].clone())),
+                Caller::Server => Err((
+                    "reserved_name",
+                    format!(
+                        "{name:?} is a built-in auto-track metric: only the tracking code may send it; choose another name"
+                    ),
+                )),
+            };
+        }
+        if let Some(reason) = reserved_reason(name) {
+            return Err(("reserved_name", reason));
+        }
+        match self.registry.declared(self.tenant, name) {
+            Some(d) if !d.is_active => Err((
+                "inactive_metric",
+                format!(
+                    "the metric config for {name:?} is inactive: activate it in the dashboard to accept pushes"
+                ),
+            )),
+            Some(d) => Ok(Known::Declared(d)),
+            None if self.caller == Caller::Browser => Err((
+                "undeclared_metric",
+                format!(
+                    "{name:?} has no metric config: browsers may only push declared metrics; create a config for it first"
+                ),
+            )),
+            None => Ok(Known::Undeclared),
+        }
+    }
+
+    fn kind(
+        &self,
+        obj: &Map<String, Value>,
+        known: &Known,
+    ) -> Result<MetricKind, (&'static str, String)> {
+        let pushed = match obj.get("type") {
+            None => None,
+            Some(Value::String(s)) => Some(MetricKind::parse(s).map_err(|m| ("invalid_type", m))?),
+            Some(_) => {
+                return Err((
+                    "invalid_type",
+                    "type must be a string: counter, gauge, histogram or summary".into(),
+                ));
+            }
+        };
+        let expected = match known {
+            Known::Declared(d) => Some(d.schema.kind),
+            Known::Builtin(b, _) => Some(b.kind),
+            Known::Undeclared => None,
+        };
+        match (pushed, expected) {
+            (Some(p), Some(e)) if p != e => Err(("type_mismatch", format!(
+                "this metric is declared as a {e}; push it with \"type\": \"{e}\""
+            ))),
+            (_, Some(e)) => Ok(e),
+            (Some(p), None) => Ok(p),
+            (None, None) => Err(("missing_field", "type is required for a metric without a config: counter, gauge, histogram or summary".into())),
+        }
+    }
+
+    fn labels(
+        &self,
+        raw: Option<&Value>,
+        known: &Known,
+    ) -> Result<LabelSet, (&'static str, String)> {
+        let empty = Map::new();
+        let pushed = match raw {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(map)) => map,
+            Some(_) => {
+                return Err((
+                    "invalid_labels",
+                    "labels must be an object of label name to string value".into(),
+                ));
+            }
+        };
+        let limits = self.limits;
+        if pushed.len() > limits.max_labels {
+            return Err((
+                "too_many_labels",
+                format!(
+                    "{} labels sent; the limit (max_labels) is {}",
+                    pushed.len(),
+                    limits.max_labels
+                ),
+            ));
+        }
+        let mut pairs: Vec<(Box<str>, Box<str>)> = Vec::with_capacity(pushed.len());
+        for (name, value) in pushed {
+            let label = LabelName::parse(name, limits.max_name_len)
+                .map_err(|m| ("invalid_label_name", m))?;
+            let Value::String(value) = value else {
+                return Err((
+                    "invalid_label_value",
+                    format!("label {name:?} must have a string value"),
+                ));
+            };
+            if value.chars().count() > limits.max_label_value_len {
+                return Err((
+                    "label_value_too_long",
+                    format!(
+                        "label {name:?} is {} characters long; the limit (max_label_value_len) is {}",
+                        value.chars().count(),
+                        limits.max_label_value_len
+                    ),
+                ));
+            }
+            match known {
+                Known::Declared(d) if !d.labels.iter().any(|(l, _)| l == &label) => {
+                    return Err((
+                        "label_not_declared",
+                        format!(
+                            "label {name:?} is not declared for this metric; declared labels: {}",
+                            list(d.labels.iter().map(|(l, _)| l.as_ref()))
+                        ),
+                    ));
+                }
+                Known::Builtin(b, _) => check_builtin_label(b, name, value)?,
+                _ => {}
+            }
+            pairs.push((name.as_str().into(), value.as_str().into()));
+        }
+        if let Known::Declared(d) = known {
+            for (label, default) in &d.labels {
+                if let Some(default) = default {
+                    if !pushed.contains_key(label.as_ref()) {
+                        pairs.push((label.as_ref().into(), default.as_str().into()));
+                    }
+                }
+            }
+        }
+        pairs.sort();
+        Ok(pairs.into())
+    }
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<&str> = names.collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn check_builtin_label(
+    b: &BuiltinMetric,
+    name: &str,
+    value: &str,
+) -> Result<(), (&'static str, String)> {
+    if !b.labels.contains(&name) {
+        return Err((
+            "label_not_declared",
+            format!(
+                "built-in metric {} takes only the labels {}",
+                b.name,
+                b.labels.join(", ")
+            ),
+        ));
+    }
+    match name {
+        "path" if value.chars().count() > MAX_PATH_LEN => Err((
+            "label_value_too_long",
+            format!("path is limited to {MAX_PATH_LEN} characters for built-in metrics"),
+        )),
+        "kind" if !matches!(value, "error" | "unhandledrejection") => Err((
+            "invalid_label_value",
+            "kind is either \"error\" or \"unhandledrejection\"".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn update_for(
+    kind: MetricKind,
+    value: f64,
+    op: Option<&Value>,
+) -> Result<Update, (&'static str, String)> {
+    let op = match op {
+        None => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => {
+            return Err((
+                "invalid_op",
+                "op must be \"set\", \"inc\" or \"dec\"".into(),
+            ));
+        }
+    };
+    match (kind, op) {
+        (MetricKind::Counter, None) if value < 0.0 => Err((
+            "invalid_value",
+            format!(
+                "a counter only goes up: its value is an increment and must be >= 0 (got {value}); use a gauge for values that go down"
+            ),
+        )),
+        (MetricKind::Counter, None) => Ok(Update::Add(value)),
+        (MetricKind::Gauge, None | Some("set")) => Ok(Update::Set(value)),
+        (MetricKind::Gauge, Some("inc")) => Ok(Update::Add(value)),
+        (MetricKind::Gauge, Some("dec")) => Ok(Update::Add(-value)),
+        (MetricKind::Gauge, Some(other)) => Err((
+            "invalid_op",
+            format!("unknown op {other:?}: use \"set\" (default), \"inc\" or \"dec\""),
+        )),
+        (MetricKind::Histogram | MetricKind::Summary, None) => Ok(Update::Observe(value)),
+        (_, Some(_)) => Err((
+            "invalid_op",
+            format!("op applies to gauges only, not to a {kind}"),
+        )),
+    }
+}

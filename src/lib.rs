@@ -1,0 +1,23 @@
+//! pushgate: a multi-tenant ingestion gateway that validates custom metrics, aggregates them
+//! across many clients, and forwards the aggregate to a Prometheus Pushgateway.
+//!
+//! A request's path: `routes` → `ingest` (key cache, validation) → `aggregator` → `forwarder`
+//! (checkpoint to Postgres, PUT to the Pushgateway).
+
+pub mod aggregator;
+pub mod auth;
+pub mod background;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod forwarder;
+pub mod gateway_metrics;
+pub mod ingest;
+pub mod models;
+pub mod routes;
+pub mod security_headers;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

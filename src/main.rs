@@ -1,0 +1,35 @@
+//! Thin entry point: parse the command line, hand over to the library.
+
+use clap::Parser;
+use pushgate::settings::{Cli, Command};
+use pushgate::{db, startup::Application, telemetry};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(settings) => {
+            telemetry::init(settings.log_format);
+            match Application::build(*settings).await {
+                Ok(app) => app.run_until_stopped().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Migrate(database) => {
+            telemetry::init(pushgate::settings::LogFormat::Text);
+            db::run_migrations(database.database_url.expose())
+                .await
+                .map(|applied| {
+                    println!("applied {} migration(s)", applied.len());
+                })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pushgate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! `/api/v1/metric-configs`: the metrics a tenant declares. A name whose type (or whose
+//! histogram/summary series) would clash with another tenant's is refused here, so the
+//! Pushgateway never rejects a push.
+
+mod input;
+
+use crate::aggregator::names::NameClaims;
+use crate::auth::AuthUser;
+use crate::domain::{MetricConfigId, MetricKind, UserId};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, parse_json};
+use crate::models::metric_config::MetricConfigFields;
+use crate::models::{MetricConfig, MetricConfigResponse};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+pub use input::MetricConfigRequest;
+use serde_json::json;
+
+/// Advisory lock held while a config name is checked and written, so two tenants cannot
+/// claim clashing names at the same moment.
+const NAME_LOCK_KEY: i64 = 0x6d65_7472_6963; // "metric"
+
+/// Every name whose holder could clash with `name` of `kind`.
+fn related_names(name: &str, kind: MetricKind) -> Vec<String> {
+    let mut names = vec![name.to_owned()];
+    for s in kind.suffixes() {
+        names.push(format!("{name}{s}"));
+    }
+    for s in ["_bucket", "_sum", "_count"] {
+        if let Some(base) = name.strip_suffix(s) {
+            names.push(base.to_owned());
+        }
+    }
+    names
+}
+
+async fn check_name_free(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    fields: &MetricConfigFields,
+    kind: MetricKind,
+) -> Result<(), ApiError> {
+    let mut claims = NameClaims::default();
+    for (name, other_type) in
+        MetricConfig::others_named(conn, user, &related_names(&fields.metric_name, kind)).await?
+    {
+        if let Ok(other_kind) = MetricKind::parse(&other_type) {
+            if claims.conflict(&name, other_kind).is_none() {
+                claims.claim(&name, other_kind);
+            }
+        }
+    }
+    let conflict = claims.conflict(&fields.metric_name, kind).or_else(|| {
+        state
+            .aggregator
+            .live_conflict(&fields.metric_name, kind, user)
+    });
+    match conflict {
+        Some(message) => Err(ApiError::Conflict(message)),
+        None => Ok(()),
+    }
+}
+
+fn duplicate_name(e: ApiError, metric_name: &str) -> ApiError {
+    match e {
+        ApiError::Conflict(_) => ApiError::Conflict(format!(
+            "you already have a metric config for {metric_name:?}: edit that one or choose another metric_name"
+        )),
+        other => other,
+    }
+}
+
+/// Writes a config (insert, or replace `id`) with the cross-tenant check in one transaction.
+async fn save(
+    state: &AppState,
+    user: UserId,
+    id: Option<MetricConfigId>,
+    fields: MetricConfigFields,
+    kind: MetricKind,
+) -> Result<MetricConfig, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let metric_name = fields.metric_name.clone();
+    (&mut *conn)
+        .transaction::<_, ApiError, _>(async |conn| {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({NAME_LOCK_KEY})"))
+                .execute(conn)
+                .await?;
+            check_name_free(state, conn, user, &fields, kind).await?;
+            match id {
+                None => Ok(MetricConfig::insert(conn, user, &fields).await?),
+                Some(id) => MetricConfig::replace_for_user(conn, user, id, &fields)
+                    .await?
+                    .ok_or(ApiError::NotFound("metric config")),
+            }
+        })
+        .await
+        .map_err(|e| duplicate_name(e, &metric_name))
+}
+
+#[post("/metric-configs")]
+pub async fn create_metric_config(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<MetricConfigRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (fields, kind) = body.validate(&state.settings.limits)?;
+    let config = save(&state, user.0, None, fields, kind).await?;
+    state.registry_changed().await;
+    tracing::info!(tenant = %user.0, metric = %config.metric_name, "metric config created");
+    Ok(HttpResponse::Created().json(MetricConfigResponse::from(config)))
+}
+
+#[get("/metric-configs")]
+pub async fn list_metric_configs(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let configs: Vec<MetricConfigResponse> = MetricConfig::list_for_user(&mut conn, user.0)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "metric_configs": configs })))
+}
+
+#[get("/metric-configs/{id}")]
+pub async fn get_metric_config(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<MetricConfigId>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let config = MetricConfig::find_for_user(&mut conn, user.0, id.into_inner())
+        .await?
+        .ok_or(ApiError::NotFound("metric config"))?;
+    Ok(HttpResponse::Ok().json(MetricConfigResponse::from(config)))
+}
+
+/// Replaces every field. Changing metric_name, metric_type, buckets or quantiles resets that
+/// metric's series (the old ones leave the next push).
+#[put("/metric-configs/{id}")]
+pub async fn replace_metric_config(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<MetricConfigId>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let old = {
+        let mut conn = state.pool.get().await?;
+        MetricConfig::find_for_user(&mut conn, user.0, id)
+            .await?
+            .ok_or(ApiError::NotFound("metric config"))?
+    };
+    let body: MetricConfigRequest = parse_json(&req, &mut payload).await?;
+    let (fields, kind) = body.validate(&state.settings.limits)?;
+    let config = save(&state, user.0, Some(id), fields, kind).await?;
+    let reshaped = old.metric_name != config.metric_name
+        || old.metric_type != config.metric_type
+        || old.buckets != config.buckets
+        || old.quantiles != config.quantiles;
+    if reshaped {
+        state.aggregator.remove_metric(user.0, &old.metric_name);
+    }
+    state.registry_changed().await;
+    Ok(HttpResponse::Ok().json(MetricConfigResponse::from(config)))
+}
+
+#[delete("/metric-configs/{id}")]
+pub async fn delete_metric_config(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<MetricConfigId>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let config = MetricConfig::delete_for_user(&mut conn, user.0, id.into_inner())
+        .await?
+        .ok_or(ApiError::NotFound("metric config"))?;
+    drop(conn);
+    state.aggregator.remove_metric(user.0, &config.metric_name);
+    state.registry_changed().await;
+    Ok(HttpResponse::NoContent().finish())
+}

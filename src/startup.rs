@@ -1,0 +1,173 @@
+//! `Application::build` wires settings into a running server: migrations, pool, key cache,
+//! restored aggregate, background tasks, and the HTTP listener (port 0 in tests).
+
+use crate::aggregator::Aggregator;
+use crate::auth::JwtKeys;
+use crate::forwarder::{self, Forwarder};
+use crate::gateway_metrics::GatewayMetrics;
+use crate::ingest::{key_cache::KeyCache, live::LiveStats};
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::{background, db, routes, security_headers};
+use actix_web::{App, HttpServer, dev::Server, web};
+use rand::Rng;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    stop_forwarder: watch::Sender<bool>,
+    forwarder: tokio::task::JoinHandle<()>,
+}
+
+/// Installs rustls' ring provider once (reqwest is built without a default provider).
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn instance_name(settings: &Settings) -> String {
+    settings.instance.clone().filter(|i| !i.trim().is_empty()).unwrap_or_else(|| {
+        let host = gethostname::gethostname().to_string_lossy().into_owned();
+        tracing::warn!(instance = %host, "PUSHGATE_INSTANCE is not set; using the host name. Set it explicitly in production: it names this instance's Pushgateway group and checkpoint");
+        host
+    })
+}
+
+fn jwt_keys(settings: &Settings) -> JwtKeys {
+    match &settings.jwt_secret {
+        Some(secret) => JwtKeys::new(secret.expose().as_bytes()),
+        None => {
+            tracing::warn!(
+                "PUSHGATE_JWT_SECRET is not set; using a random key: sessions end when pushgate restarts"
+            );
+            let mut key = [0u8; 32];
+            rand::rng().fill_bytes(&mut key);
+            JwtKeys::new(&key)
+        }
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, String> {
+        install_crypto_provider();
+        db::run_migrations(settings.database.database_url.expose())
+            .await
+            .map_err(|e| format!("cannot prepare the database: {e}"))?;
+        let pool = db::build_pool(&settings.database)?;
+        let listener = TcpListener::bind(settings.listen)
+            .map_err(|e| format!("cannot listen on {}: {e} (is another process using that port? set PUSHGATE_LISTEN)", settings.listen))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}:{port}", settings.listen.ip()))
+            .trim_end_matches('/')
+            .to_owned();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(forwarder::PUSH_TIMEOUT)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let instance = instance_name(&settings);
+        let metrics = GatewayMetrics::new().map_err(|e| e.to_string())?;
+        let aggregator = Aggregator::new(settings.limits.max_series_per_tenant);
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            jwt: jwt_keys(&settings),
+            keys: KeyCache::default(),
+            aggregator: aggregator.clone(),
+            metrics: metrics.clone(),
+            live: LiveStats::default(),
+            used_keys: Arc::default(),
+            http: http.clone(),
+            instance: instance.clone(),
+            public_url,
+            settings: Arc::new(settings.clone()),
+        });
+        state
+            .keys
+            .reload(&pool)
+            .await
+            .map_err(|e| format!("cannot load API keys: {e}"))?;
+        match forwarder::restore(&pool, &instance, &aggregator).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(series = n, instance = %instance, "restored the checkpoint"),
+            Err(e) => return Err(e),
+        }
+        background::reconcile(&state);
+        background::spawn_key_refresh(state.clone());
+        background::spawn_touch_keys(state.clone());
+
+        let forwarder = Forwarder {
+            client: http,
+            group_url: forwarder::group_url(&settings.pushgateway_url, &instance),
+            aggregator,
+            pool,
+            instance,
+            metrics,
+            series_ttl: settings.series_ttl,
+            flush_interval: settings.flush_interval,
+            checkpoint_every: settings.checkpoint_every(),
+        };
+        if let Err(e) = state
+            .http
+            .get(format!(
+                "{}/-/ready",
+                settings.pushgateway_url.trim_end_matches('/')
+            ))
+            .send()
+            .await
+        {
+            tracing::warn!(error = %e, url = %settings.pushgateway_url, "the Pushgateway is unreachable; aggregating anyway and retrying pushes");
+        }
+        let (stop_forwarder, stopped) = watch::channel(false);
+        let forwarder = tokio::spawn(forwarder.run(stopped));
+
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .wrap(security_headers::headers())
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .configure(routes::configure)
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .shutdown_timeout(3)
+        .run();
+        tracing::info!(
+            port,
+            "pushgate listening; dashboard at {}/",
+            state.public_url
+        );
+        Ok(Self {
+            port,
+            server,
+            state,
+            stop_forwarder,
+            forwarder,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or the server handle stops it), then makes the final
+    /// checkpoint and push.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        tracing::info!("stopped accepting requests; final checkpoint and push");
+        let _ = self.stop_forwarder.send(true);
+        let _ = self.forwarder.await;
+        result
+    }
+}

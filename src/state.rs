@@ -1,0 +1,36 @@
+//! The one `AppState` every handler sees, registered once.
+
+use crate::aggregator::Aggregator;
+use crate::auth::JwtKeys;
+use crate::db::Pool;
+use crate::gateway_metrics::GatewayMetrics;
+use crate::ingest::key_cache::KeyCache;
+use crate::ingest::live::LiveStats;
+use crate::settings::Settings;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub jwt: JwtKeys,
+    pub settings: Arc<Settings>,
+    pub keys: KeyCache,
+    pub aggregator: Aggregator,
+    pub metrics: GatewayMetrics,
+    pub live: LiveStats,
+    /// keys that authenticated since the last `last_used_at` write
+    pub used_keys: Arc<parking_lot::Mutex<std::collections::HashSet<crate::domain::ApiKeyId>>>,
+    pub http: reqwest::Client,
+    pub instance: String,
+    /// the base URL written into generated code
+    pub public_url: String,
+}
+
+impl AppState {
+    /// Refreshes the key cache after a change made through this instance, so the very next
+    /// push sees it. A failure is logged: the periodic refresh will catch up.
+    pub async fn registry_changed(&self) {
+        if let Err(e) = self.keys.reload(&self.pool).await {
+            tracing::warn!(error = %e, "key cache refresh failed");
+        }
+    }
+}
