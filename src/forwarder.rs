@@ -74,7 +74,9 @@ impl Forwarder {
                 _ = tokio::time::sleep(delay) => {}
                 _ = shutdown.changed() => break,
             }
-            let due = self.aggregator.is_dirty()
+            let due = self
+                .aggregator
+                .needs_flush(self.series_ttl.as_secs() as i64)
                 || failures > 0
                 || last_push.is_none_or(|t| t.elapsed() >= REPUSH_EVERY);
             if !due {

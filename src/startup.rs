@@ -25,7 +25,7 @@ pub struct Application {
 }
 
 /// Installs rustls' ring provider once (reqwest is built without a default provider).
-fn install_crypto_provider() {
+pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 

@@ -58,6 +58,8 @@ struct State {
     claims: NameClaims,
     series_per_tenant: HashMap<UserId, usize>,
     dirty: bool,
+    /// oldest `touched` at the last snapshot: a lower bound, to know when series will expire
+    earliest_touched: Option<i64>,
     dedupe: Dedupe,
 }
 
@@ -131,9 +133,14 @@ impl Aggregator {
         state.snapshot(now)
     }
 
-    /// Whether anything changed since the last snapshot.
-    pub fn is_dirty(&self) -> bool {
-        self.state.lock().dirty
+    /// Whether a push is needed: something changed since the last snapshot, or some series
+    /// has been idle longer than `ttl_secs` and must leave the push.
+    pub fn needs_flush(&self, ttl_secs: i64) -> bool {
+        let state = self.state.lock();
+        state.dirty
+            || state
+                .earliest_touched
+                .is_some_and(|t| t < unix_now() - ttl_secs)
     }
 
     pub fn mark_dirty(&self) {
@@ -419,6 +426,12 @@ impl State {
     }
 
     fn snapshot(&mut self, now: i64) -> Snapshot {
+        self.earliest_touched = self
+            .families
+            .values()
+            .flat_map(|f| f.series.values())
+            .map(|s| s.touched)
+            .min();
         let families = self
             .families
             .iter_mut()

@@ -88,15 +88,16 @@ async fn save(
                 .execute(conn)
                 .await?;
             check_name_free(state, conn, user, &fields, kind).await?;
-            match id {
-                None => Ok(MetricConfig::insert(conn, user, &fields).await?),
-                Some(id) => MetricConfig::replace_for_user(conn, user, id, &fields)
-                    .await?
-                    .ok_or(ApiError::NotFound("metric config")),
-            }
+            let saved = match id {
+                None => MetricConfig::insert(conn, user, &fields).await.map(Some),
+                Some(id) => MetricConfig::replace_for_user(conn, user, id, &fields).await,
+            };
+            // Only the insert's unique violation means "you already have one".
+            saved
+                .map_err(|e| duplicate_name(e.into(), &metric_name))?
+                .ok_or(ApiError::NotFound("metric config"))
         })
         .await
-        .map_err(|e| duplicate_name(e, &metric_name))
 }
 
 #[post("/metric-configs")]

@@ -1,0 +1,10 @@
+//! Integration tests: one binary (fast to link), a module per area.
+
+mod helpers;
+
+mod api_keys;
+mod auth;
+mod health;
+mod ingest;
+mod metric_configs;
+mod migrations;
