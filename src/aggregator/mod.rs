@@ -97,13 +97,13 @@ impl Aggregator {
     ) -> BatchOutcome {
         let now = unix_now();
         let mut state = self.state.lock();
-        if let Some(key) = &batch_key {
-            if let Some(previous) = state.dedupe.get(key) {
-                return BatchOutcome {
-                    duplicate: true,
-                    ..previous
-                };
-            }
+        if let Some(key) = &batch_key
+            && let Some(previous) = state.dedupe.get(key)
+        {
+            return BatchOutcome {
+                duplicate: true,
+                ..previous
+            };
         }
         for sample in samples {
             if let Err(error) = state.apply(
@@ -400,10 +400,8 @@ impl State {
             let before = family.series.len();
             family.series.retain(|key, series| {
                 let kept = keep(name, key, series);
-                if !kept {
-                    if let Some(n) = per_tenant.get_mut(&key.tenant) {
-                        *n -= 1;
-                    }
+                if !kept && let Some(n) = per_tenant.get_mut(&key.tenant) {
+                    *n -= 1;
                 }
                 kept
             });

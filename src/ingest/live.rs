@@ -67,10 +67,10 @@ impl LiveStats {
             live.last_seen = Some(now);
         }
         for e in errors {
-            if let Some(name) = &e.name {
-                if let Some(live) = t.metrics.get_mut(name) {
-                    bump(live, minute, 0, 1);
-                }
+            if let Some(name) = &e.name
+                && let Some(live) = t.metrics.get_mut(name)
+            {
+                bump(live, minute, 0, 1);
             }
             t.rejections.push_front(Rejection {
                 at: now,

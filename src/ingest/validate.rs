@@ -248,10 +248,10 @@ impl Judge<'_> {
         }
         if let Known::Declared(d) = known {
             for (label, default) in &d.labels {
-                if let Some(default) = default {
-                    if !pushed.contains_key(label.as_ref()) {
-                        pairs.push((label.as_ref().into(), default.as_str().into()));
-                    }
+                if let Some(default) = default
+                    && !pushed.contains_key(label.as_ref())
+                {
+                    pairs.push((label.as_ref().into(), default.as_str().into()));
                 }
             }
         }

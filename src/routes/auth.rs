@@ -140,7 +140,7 @@ pub async fn signup(
     };
     let password_hash = passwords::hash(&password, state.settings.bcrypt_cost).await?;
     let mut conn = state.pool.get().await?;
-    let (user, key) = (&mut *conn)
+    let (user, key) = (*conn)
         .transaction::<_, ApiError, _>(async |conn| {
             let user = User::insert(
                 conn,
@@ -306,14 +306,12 @@ pub async fn signout(
 ) -> Result<HttpResponse, ApiError> {
     let token = presented_refresh_token(&req, &mut payload).await?;
     let mut conn = state.pool.get().await?;
-    if let Some(token) = token {
-        if let Some(stored) =
+    if let Some(token) = token
+        && let Some(stored) =
             RefreshToken::find_by_hash(&mut conn, &credentials::sha256(&token)).await?
-        {
-            if stored.user_id == user.0 {
-                RefreshToken::revoke_family(&mut conn, stored.family_id).await?;
-            }
-        }
+        && stored.user_id == user.0
+    {
+        RefreshToken::revoke_family(&mut conn, stored.family_id).await?;
     }
     let mut response = HttpResponse::NoContent();
     for c in cookies::cleared(&req, &state.public_url) {

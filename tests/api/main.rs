@@ -4,7 +4,9 @@ mod helpers;
 
 mod api_keys;
 mod auth;
+mod faults;
 mod health;
 mod ingest;
 mod metric_configs;
 mod migrations;
+mod restarts;

@@ -46,10 +46,10 @@ async fn check_name_free(
     for (name, other_type) in
         MetricConfig::others_named(conn, user, &related_names(&fields.metric_name, kind)).await?
     {
-        if let Ok(other_kind) = MetricKind::parse(&other_type) {
-            if claims.conflict(&name, other_kind).is_none() {
-                claims.claim(&name, other_kind);
-            }
+        if let Ok(other_kind) = MetricKind::parse(&other_type)
+            && claims.conflict(&name, other_kind).is_none()
+        {
+            claims.claim(&name, other_kind);
         }
     }
     let conflict = claims.conflict(&fields.metric_name, kind).or_else(|| {
@@ -82,7 +82,7 @@ async fn save(
 ) -> Result<MetricConfig, ApiError> {
     let mut conn = state.pool.get().await?;
     let metric_name = fields.metric_name.clone();
-    (&mut *conn)
+    (*conn)
         .transaction::<_, ApiError, _>(async |conn| {
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({NAME_LOCK_KEY})"))
                 .execute(conn)
