@@ -128,12 +128,13 @@ impl Application {
         let forwarder = tokio::spawn(forwarder.run(stopped));
 
         let app_state = state.clone();
+        let routes = routes::configure(settings.rate_limits.clone(), state.jwt.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
                 .wrap(security_headers::headers())
                 .wrap(tracing_actix_web::TracingLogger::default())
-                .configure(routes::configure)
+                .configure(routes.clone())
         })
         .listen(listener)
         .map_err(|e| e.to_string())?

@@ -5,7 +5,7 @@ pub mod cookies;
 pub mod credentials;
 pub mod jwt;
 pub mod passwords;
-mod user_extractor;
+pub mod user_extractor;
 
 pub use jwt::JwtKeys;
 pub use user_extractor::AuthUser;

@@ -117,7 +117,6 @@ fn optional_name(
     value
 }
 
-#[post("/auth/signup")]
 pub async fn signup(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -182,7 +181,6 @@ pub async fn signup(
     ))
 }
 
-#[post("/auth/signin")]
 pub async fn signin(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -242,7 +240,6 @@ async fn presented_refresh_token(
         .filter(|t| !t.is_empty()))
 }
 
-#[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -7,8 +7,13 @@ pub mod ingest;
 pub mod metric_configs;
 pub mod own_metrics;
 
+use crate::auth::JwtKeys;
 use crate::error::ApiError;
+use crate::rate_limit::{self, BrowserIp, ByApiKey, ByIp, ByUser};
+use crate::settings::RateLimits;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, middleware::DefaultHeaders, web};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Malformed path or query parameters become 404/400 in the JSON error shape.
 fn extractor_errors(cfg: &mut web::ServiceConfig) {
@@ -28,41 +33,91 @@ fn extractor_errors(cfg: &mut web::ServiceConfig) {
     }));
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    extractor_errors(cfg);
-    cfg.service(
-        web::scope("/api/v1")
-            .service(health::get_health)
-            .service(health::get_ready)
-            .service(auth::signup)
-            .service(auth::signin)
-            .service(auth::refresh)
-            .service(auth::signout)
-            .service(auth::get_me)
-            .service(auth::delete_me)
-            .service(api_keys::create_api_key)
-            .service(api_keys::list_api_keys)
-            .service(api_keys::update_api_key)
-            .service(api_keys::delete_api_key)
-            .service(metric_configs::create_metric_config)
-            .service(metric_configs::list_metric_configs)
-            .service(metric_configs::get_metric_config)
-            .service(metric_configs::replace_metric_config)
-            .service(metric_configs::delete_metric_config)
-            .service(
-                web::resource("/metrics")
-                    .wrap(
-                        DefaultHeaders::new()
-                            .add(("Access-Control-Allow-Origin", "*"))
-                            .add(("Cross-Origin-Resource-Policy", "cross-origin")),
-                    )
-                    .route(web::post().to(ingest::push_metrics))
-                    .route(web::method(actix_web::http::Method::OPTIONS).to(ingest::preflight)),
+/// Registers every route with the rate limits of `limits` (a limit of 0 is not installed).
+pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    let proxies = Arc::new(limits.trusted_proxies.clone());
+    move |cfg: &mut web::ServiceConfig| {
+        let per_ip = || {
+            rate_limit::limiter(
+                ByIp(proxies.clone()),
+                limits.auth_rate_per_min,
+                MINUTE,
+                limits.auth_rate_per_min,
             )
-            .default_service(web::to(not_found)),
-    )
-    .service(own_metrics::get_own_metrics);
+        };
+        extractor_errors(cfg);
+        cfg.service(
+            web::scope("/api/v1")
+                .wrap(rate_limit::limiter(
+                    ByUser(jwt.clone()),
+                    limits.api_rate_per_user,
+                    MINUTE,
+                    limits.api_rate_per_user,
+                ))
+                .service(
+                    web::resource("/auth/signup")
+                        .wrap(per_ip())
+                        .route(web::post().to(auth::signup)),
+                )
+                .service(
+                    web::resource("/auth/signin")
+                        .wrap(per_ip())
+                        .route(web::post().to(auth::signin)),
+                )
+                .service(
+                    web::resource("/auth/refresh")
+                        .wrap(per_ip())
+                        .route(web::post().to(auth::refresh)),
+                )
+                .configure(|cfg| api_routes(cfg, &limits, &proxies))
+                .default_service(web::to(not_found)),
+        )
+        .service(own_metrics::get_own_metrics);
+    }
 }
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<Vec<ipnet::IpNet>>) {
+    cfg.service(health::get_health)
+        .service(health::get_ready)
+        .service(auth::signout)
+        .service(auth::get_me)
+        .service(auth::delete_me)
+        .service(api_keys::create_api_key)
+        .service(api_keys::list_api_keys)
+        .service(api_keys::update_api_key)
+        .service(api_keys::delete_api_key)
+        .service(metric_configs::create_metric_config)
+        .service(metric_configs::list_metric_configs)
+        .service(metric_configs::get_metric_config)
+        .service(metric_configs::replace_metric_config)
+        .service(metric_configs::delete_metric_config)
+        .service(
+            web::resource("/metrics")
+                .wrap(rate_limit::limiter(
+                    ByApiKey,
+                    limits.ingest_rate_per_key,
+                    SECOND,
+                    limits.ingest_rate_per_key.saturating_mul(2),
+                ))
+                .wrap(rate_limit::limiter(
+                    BrowserIp(proxies.clone()),
+                    limits.browser_rate_per_ip,
+                    SECOND,
+                    limits.browser_rate_per_ip.saturating_mul(5),
+                ))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("Access-Control-Allow-Origin", "*"))
+                        .add(("Cross-Origin-Resource-Policy", "cross-origin")),
+                )
+                .route(web::post().to(ingest::push_metrics))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(ingest::preflight)),
+        );
+}
+
+const SECOND: Duration = Duration::from_secs(1);
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     HttpResponse::NotFound().json(crate::error::error_body(

@@ -9,4 +9,5 @@ mod health;
 mod ingest;
 mod metric_configs;
 mod migrations;
+mod rate_limits;
 mod restarts;

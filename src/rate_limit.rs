@@ -1,0 +1,185 @@
+//! Rate limits with actix-governor (SPEC §7), each a setting where 0 means "not installed".
+//! Refusals are 429 in the JSON error shape with `Retry-After`. The client IP comes from
+//! `X-Forwarded-For` only when the peer is a trusted proxy.
+
+use crate::auth::JwtKeys;
+use crate::auth::user_extractor::access_token;
+use crate::domain::UserId;
+use crate::error::{ApiError, error_body};
+use actix_governor::governor::NotUntil;
+use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
+use actix_governor::governor::middleware::NoOpMiddleware;
+use actix_governor::{Governor, GovernorConfigBuilder, KeyExtractor};
+use actix_web::dev::ServiceRequest;
+use actix_web::http::header;
+use actix_web::middleware::Condition;
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn too_many(negative: &NotUntil<QuantaInstant>, mut response: HttpResponseBuilder) -> HttpResponse {
+    let wait = negative
+        .wait_time_from(DefaultClock::default().now())
+        .as_secs()
+        .max(1);
+    response
+        .insert_header((header::RETRY_AFTER, wait.to_string()))
+        .json(error_body(
+            "rate_limited",
+            &ApiError::RateLimited {
+                retry_after_secs: wait,
+            }
+            .to_string(),
+            serde_json::Value::Null,
+        ))
+}
+
+/// The client's IP: the peer, or the last untrusted address of X-Forwarded-For when the peer
+/// is a trusted proxy.
+pub fn client_ip(req: &ServiceRequest, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    forwarded
+        .split(',')
+        .rev()
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.iter().any(|net| net.contains(ip)))
+        .or(Some(peer))
+}
+
+/// Per client IP (auth endpoints).
+#[derive(Clone)]
+pub struct ByIp(pub Arc<Vec<IpNet>>);
+
+impl KeyExtractor for ByIp {
+    type Key = Option<IpAddr>;
+    type KeyExtractionError = ApiError;
+    fn extract(&self, req: &ServiceRequest) -> Result<Self::Key, ApiError> {
+        Ok(client_ip(req, &self.0))
+    }
+    fn exceed_rate_limit_response(
+        &self,
+        n: &NotUntil<QuantaInstant>,
+        r: HttpResponseBuilder,
+    ) -> HttpResponse {
+        too_many(n, r)
+    }
+}
+
+/// Per client IP, for key-only (browser) pushes; pushes with a secret are not counted here.
+#[derive(Clone)]
+pub struct BrowserIp(pub Arc<Vec<IpNet>>);
+
+impl KeyExtractor for BrowserIp {
+    type Key = Option<IpAddr>;
+    type KeyExtractionError = ApiError;
+    fn extract(&self, req: &ServiceRequest) -> Result<Self::Key, ApiError> {
+        if req.headers().contains_key("x-api-secret")
+            || req.method() == actix_web::http::Method::OPTIONS
+        {
+            return Ok(None);
+        }
+        Ok(client_ip(req, &self.0))
+    }
+    fn exceed_rate_limit_response(
+        &self,
+        n: &NotUntil<QuantaInstant>,
+        r: HttpResponseBuilder,
+    ) -> HttpResponse {
+        too_many(n, r)
+    }
+    fn whitelisted_keys(&self) -> Vec<Self::Key> {
+        vec![None]
+    }
+}
+
+/// Per API key (ingestion), from `X-API-Key` or `?k=`.
+#[derive(Clone)]
+pub struct ByApiKey;
+
+impl KeyExtractor for ByApiKey {
+    type Key = Option<String>;
+    type KeyExtractionError = ApiError;
+    fn extract(&self, req: &ServiceRequest) -> Result<Self::Key, ApiError> {
+        let header = req
+            .headers()
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let query = || {
+            req.query_string()
+                .split('&')
+                .find_map(|p| p.strip_prefix("k="))
+                .map(str::to_owned)
+        };
+        Ok(header.or_else(query))
+    }
+    fn exceed_rate_limit_response(
+        &self,
+        n: &NotUntil<QuantaInstant>,
+        r: HttpResponseBuilder,
+    ) -> HttpResponse {
+        too_many(n, r)
+    }
+    fn whitelisted_keys(&self) -> Vec<Self::Key> {
+        vec![None]
+    }
+}
+
+/// Per signed-in user (everything else); requests without a valid token are not counted.
+#[derive(Clone)]
+pub struct ByUser(pub JwtKeys);
+
+impl KeyExtractor for ByUser {
+    type Key = Option<UserId>;
+    type KeyExtractionError = ApiError;
+    fn extract(&self, req: &ServiceRequest) -> Result<Self::Key, ApiError> {
+        Ok(access_token(req.request()).and_then(|t| self.0.verify(&t).ok()))
+    }
+    fn exceed_rate_limit_response(
+        &self,
+        n: &NotUntil<QuantaInstant>,
+        r: HttpResponseBuilder,
+    ) -> HttpResponse {
+        too_many(n, r)
+    }
+    fn whitelisted_keys(&self) -> Vec<Self::Key> {
+        vec![None]
+    }
+}
+
+pub type Limiter<K> = Condition<Governor<K, NoOpMiddleware<QuantaInstant>>>;
+
+/// A limiter of `per_period` requests each `period` with the given burst; off when 0.
+pub fn limiter<K: KeyExtractor + Send + Sync>(
+    key: K,
+    per_period: u32,
+    period: Duration,
+    burst: u32,
+) -> Limiter<K>
+where
+    K::Key: Send + Sync + 'static,
+{
+    let enabled = per_period > 0;
+    let interval = if enabled {
+        period / per_period
+    } else {
+        Duration::from_secs(1)
+    };
+    let config = GovernorConfigBuilder::default()
+        .key_extractor(key)
+        .period(interval.max(Duration::from_nanos(1)))
+        .burst_size(burst.max(1))
+        .finish()
+        .expect("a non-zero period and burst always make a valid governor config");
+    Condition::new(enabled, Governor::new(&config))
+}
