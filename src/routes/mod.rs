@@ -2,10 +2,13 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod dashboard;
 pub mod health;
 pub mod ingest;
+pub mod live;
 pub mod metric_configs;
 pub mod own_metrics;
+pub mod tracker;
 
 use crate::auth::JwtKeys;
 use crate::error::ApiError;
@@ -72,14 +75,21 @@ pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceC
                 .configure(|cfg| api_routes(cfg, &limits, &proxies))
                 .default_service(web::to(not_found)),
         )
-        .service(own_metrics::get_own_metrics);
+        .service(own_metrics::get_own_metrics)
+        .configure(dashboard::configure);
     }
 }
 
 const MINUTE: Duration = Duration::from_secs(60);
 
 fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<Vec<ipnet::IpNet>>) {
-    cfg.service(health::get_health)
+    cfg.service(live::get_live)
+        .service(tracker::get_tracker)
+        .service(tracker::get_client_script)
+        .service(tracker::get_client_info)
+        .service(tracker::generate_snippet)
+        .service(tracker::generate_config_code)
+        .service(health::get_health)
         .service(health::get_ready)
         .service(auth::signout)
         .service(auth::get_me)

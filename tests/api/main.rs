@@ -11,3 +11,4 @@ mod metric_configs;
 mod migrations;
 mod rate_limits;
 mod restarts;
+mod tracking;

@@ -1,0 +1,475 @@
+/*
+ * pushgate browser tracker (SPEC §6). Readable source; the server may serve a minified copy.
+ *
+ * Served in three forms:
+ *  - /api/v1/tracker.js?k=… and per-config generated code: the server replaces the config
+ *    marker on the last line (a PUSHGATE_CONFIG comment followed by null) with a JSON object;
+ *  - /api/v1/client/script.js: unchanged, so the config is null and comes from
+ *    window.PushgateConfig or from the data-* attributes of this <script> tag.
+ * The marker must occur exactly once in this file: comments never spell it out.
+ *
+ * House rules: never throw into the host page; no cookies, no storage, no visitor ids.
+ * ES5 on purpose: no build step, and old browsers simply get fewer metrics.
+ */
+(function (root, injected) {
+  'use strict';
+
+  // A second copy on the same page (two snippets, snippet + generated code) is a no-op:
+  // nothing is counted twice and no listener is added twice.
+  if (!root || (root.MetricsTracker || {}).__pushgate) return;
+
+  var doc = root.document || {};
+  var nav = root.navigator || {};
+  var loc = root.location || {};
+  var perf = root.performance || {};
+  // currentScript is only set while this script first runs: read it now.
+  var script = doc.currentScript;
+
+  var BATCH_ITEMS = 10; // send as soon as this many items are queued...
+  var BATCH_DELAY = 5000; // ...or this long after the first of them
+  var MAX_BATCHES = 50; // 500 items kept while the server is away; the oldest go first
+  var MAX_BYTES = 60000; // per beacon / keepalive body: browsers share a 64 KiB budget
+  var MAX_TRIES = 6; // attempts per batch, 1 s, 2 s, 4 s … apart (plus jitter)
+  var H = 'histogram';
+
+  var cfg; // {url, auto, custom, metrics}, see readConfig()
+
+  /* ---------- small helpers ---------- */
+
+  var warned = {};
+  function warn(msg) {
+    // Once per message: a loop calling track() with a typo must not flood the console.
+    if (warned[msg]) return;
+    warned[msg] = 1;
+    try { root.console.warn('[pushgate] ' + msg); } catch (e) { /* no console */ }
+  }
+  function noop() {}
+  // Wraps every entry point and handler: the host page never sees our exceptions.
+  function safe(fn) {
+    return function () {
+      try { return fn.apply(this, arguments); } catch (e) { warn(e); }
+    };
+  }
+  function each(list, fn) {
+    for (var i = 0; list && i < list.length; i++) fn(list[i], i);
+  }
+  function on(target, type, fn, capture) {
+    try { target.addEventListener(type, safe(fn), !!capture); } catch (e) { /* no such target */ }
+  }
+  function later(fn, ms) { return root.setTimeout(safe(fn), ms); }
+  function now() { return perf.now ? perf.now() : +new Date(); }
+  function isHidden() { return doc.visibilityState == 'hidden'; }
+
+  /* ---------- configuration ---------- */
+
+  function attr(name) {
+    return script && script.getAttribute ? script.getAttribute('data-' + name) : null;
+  }
+  // Config booleans and data-* strings alike (false becomes 'false'); absent means on.
+  function flag(v) { return !/^(0|false)$/.test(v); }
+
+  function readConfig() {
+    var c = injected || root.PushgateConfig;
+    if (!c && attr('key')) {
+      c = { key: attr('key'), endpoint: attr('endpoint'),
+        auto_track: attr('auto-track'), custom_events: attr('custom-events') };
+    }
+    if (!c || !c.key) return warn('no key');
+    return {
+      // Every send carries the public key in the URL (see post()). The endpoint defaults to
+      // the server this script came from: …/api/v1/client/script.js → …/api/v1/metrics
+      url: (c.endpoint || (script && script.src || '').replace(/client\/.*/, 'metrics')) + '?k=' + encodeURIComponent(c.key),
+      auto: flag(c.auto_track),
+      custom: flag(c.custom_events),
+      metrics: c.metrics
+    };
+  }
+
+  /* ---------- metric registry ---------- */
+
+  // Built-in auto-track metrics (SPEC §6): fixed names and types, buckets are the server's.
+  // The first two are counters, the others histograms; all carry `path`, errors also `kind`.
+  var BUILTINS = ('page_views_total js_errors_total page_load_seconds time_on_page_seconds ' +
+    'web_vitals_lcp_seconds web_vitals_inp_seconds web_vitals_cls web_vitals_fcp_seconds ' +
+    'web_vitals_ttfb_seconds').split(' ');
+  var known = Object.create(null); // name -> {t: type, l: {label: default or null}}
+
+  function register(metrics) {
+    each(BUILTINS, function (name, i) {
+      known[name] = { t: i < 2 ? 'counter' : H, l: i == 1 ? { path: null, kind: null } : { path: null } };
+    });
+    each(metrics, function (m) {
+      if (m && !known[m.metric_name]) known[m.metric_name] = { t: m.metric_type, l: m.labels || {} };
+    });
+  }
+
+  // Only declared label names go out (the server refuses others); defaults fill the gaps.
+  function labelsFor(d, given) {
+    var out, names = d.l, k, v;
+    given = given || {}; // (a string or number just has no declared keys)
+    for (k in given) {
+      if (names[k] === undefined) warn('undeclared label ' + k);
+    }
+    for (k in names) {
+      v = given[k] != null ? given[k] : names[k];
+      if (v != null) (out = out || {})[k] = '' + v;
+    }
+    return out;
+  }
+
+  // how: undefined for track() (its meaning follows the type), 'inc', 'dec' or 'obs'.
+  function put(name, value, labels, how) {
+    var d = known[name], t = d && d.t, item;
+    value = +value;
+    if (!d) return warn('unknown metric ' + name); // the server refuses undeclared ones from browsers
+    // track() fits every type; the other methods only some.
+    if (how && !/^(counter inc|gauge inc|gauge dec|histogram obs|summary obs)$/.test(t + ' ' + how)) {
+      return warn(t + ' ' + how + ': ' + name);
+    }
+    if (!isFinite(value) || (t == 'counter' && value < 0)) return warn('bad value ' + name);
+    item = { name: name, type: t, value: value };
+    if (t == 'gauge') item.op = how || 'set';
+    labels = labelsFor(d, labels);
+    if (labels) item.labels = labels;
+    enqueue(item);
+  }
+
+  /* ---------- queue and transport ---------- */
+
+  var queue = []; // items not yet in a batch (fewer than BATCH_ITEMS)
+  var sums = {}; // counter items of `queue` by name + labels: repeated increments merge
+  var batches = []; // {id, items, tries}: formed, waiting to be (re)sent, oldest first
+  var busy; // the batch whose fetch is in flight
+  var batchTimer, retryTimer;
+  var waiters = []; // flush() promises waiting for the sender to go idle
+
+  function enqueue(item) {
+    var key = item.type == 'counter' && item.name + JSON.stringify(item.labels);
+    if (key && sums[key]) { sums[key].value += item.value; return; }
+    if (key) sums[key] = item;
+    queue.push(item);
+    if (queue.length >= BATCH_ITEMS) send();
+    else if (!batchTimer) batchTimer = later(send, BATCH_DELAY);
+  }
+
+  // Batch ids only need to be unique per key for 10 minutes: the time in ms + ~52 random bits.
+  function uid() { return (+new Date()).toString(36) + Math.random().toString(36).slice(2); }
+  // Splits items into batches of at most `max` items and MAX_BYTES of body, each with its own id.
+  function pack(items, max) {
+    var out = [], b, size;
+    each(items, function (item) {
+      // UTF-8 size, erring high: any non-ASCII UTF-16 unit counts 3 bytes.
+      var n = JSON.stringify(item).replace(/[^\x00-\x7f]/g, '...').length + 1;
+      if (!b || b.items.length >= max || size + n > MAX_BYTES) {
+        out.push(b = { id: uid(), items: [], tries: 0 });
+        size = 64; // {"batch_id":"…","metrics":[]}
+      }
+      b.items.push(item);
+      size += n;
+    });
+    return out;
+  }
+  // Everything queued, as batches (formed ones first); the queue starts afresh.
+  function take(max) {
+    var all = batches.concat(pack(queue, max));
+    queue = [];
+    sums = {};
+    root.clearTimeout(batchTimer);
+    batchTimer = 0;
+    return all;
+  }
+  function body(b) { return JSON.stringify({ batch_id: b.id, metrics: b.items }); }
+  function remove(b) {
+    var i = batches.indexOf(b);
+    if (i >= 0) batches.splice(i, 1);
+  }
+
+  function send() {
+    batches = take(BATCH_ITEMS);
+    // Bounded memory while the server is away: the oldest batches go first.
+    if (batches.length > MAX_BATCHES) warn('queue full');
+    batches.splice(0, batches.length - MAX_BATCHES);
+    next();
+  }
+
+  // One request at a time, oldest batch first; a batch keeps its id on every retry so the
+  // server can ignore a batch it already applied (when only its answer was lost).
+  function next() {
+    var b = batches[0];
+    if (!b || busy || retryTimer) return idle();
+    busy = b;
+    try {
+      post(b, false).then(function (r) { done(b, r); }, function () { done(b); });
+    } catch (e) { done(b); }
+  }
+
+  var done = safe(function (b, r) {
+    var status = r && r.status;
+    busy = 0;
+    if (status && status != 429 && status < 500) {
+      // Delivered, or refused for good (4xx): a retry would only be refused again.
+      remove(b);
+      explain(r);
+    } else if (batches.indexOf(b) >= 0) { // not meanwhile beaconed or dropped
+      if (++b.tries >= MAX_TRIES) {
+        remove(b);
+        warn('batch dropped');
+      } else {
+        // 1 s, 2 s, 4 s … plus up to 50 % jitter so many pages do not retry in step; at most 60 s.
+        retryTimer = later(function () { retryTimer = 0; next(); },
+          Math.min(60000, 1000 * Math.pow(2, b.tries - 1) * (1 + Math.random() / 2)));
+      }
+    }
+    next();
+  });
+
+  // The server says why items were refused: tell the site's developer.
+  function explain(r) {
+    try {
+      r.json().then(safe(function (j) {
+        if (j.error || j.rejected) warn(JSON.stringify(j.error || j.errors));
+      }), noop);
+    } catch (e) { /* no body */ }
+  }
+
+  function idle() {
+    if (busy || (batches.length && !retryTimer)) return;
+    each(waiters.splice(0), function (resolve) { resolve(); });
+  }
+
+  // Sends what is queued now (an explicit flush does not wait out a backoff); the promise
+  // settles when the sender is idle: delivered, refused, or waiting to retry.
+  var sendNow = safe(function () {
+    root.clearTimeout(retryTimer);
+    retryTimer = 0;
+    send();
+  });
+  function flush() {
+    sendNow();
+    return root.Promise && new root.Promise(function (resolve) { waiters.push(resolve); idle(); });
+  }
+
+  // Page hidden or going away: fetches may be cancelled, so hand everything to the browser.
+  // Formed batches keep their ids: if an in-flight fetch arrives too, the server dedupes.
+  function hidden() {
+    var all;
+    onHide();
+    all = take(1e9);
+    batches = [];
+    root.clearTimeout(retryTimer);
+    retryTimer = 0;
+    each(all, beacon);
+    idle();
+  }
+
+  // One form for every send, the only one sendBeacon can make (it cannot set headers): the
+  // key in the URL, the JSON as text/plain. A "simple" CORS request: no preflight round trip,
+  // which a closing page could not wait for anyway.
+  function post(b, keepalive) {
+    return root.fetch(cfg.url, { method: 'POST', body: body(b), headers: { 'Content-Type': 'text/plain' }, keepalive: keepalive });
+  }
+  function beacon(b) {
+    try {
+      if (nav.sendBeacon(cfg.url, new root.Blob([body(b)], { type: 'text/plain' }))) return;
+    } catch (e) { /* no sendBeacon */ }
+    try { post(b, true).then(noop, noop); } catch (e) { /* nothing left to try */ }
+  }
+
+  /* ---------- auto-tracking ---------- */
+
+  var onHide = noop, onShow = noop; // set by autoTrack()
+
+  // The `path` label must stay bounded: id-like segments (numbers, UUIDs, long hex, long
+  // letter+digit tokens) become :id; no query, no hash; at most 100 characters.
+  var ID = /^(\d+|(?=.*\d)([\da-f-]{12,}|(?=.*[a-z])\w{16,}))$/i;
+  function here() {
+    return (loc.pathname || '').replace(/[?#].*/, '').split('/').map(function (s) {
+      return ID.test(s) ? ':id' : s;
+    }).join('/').slice(0, 100) || '/';
+  }
+  function navEntry() {
+    return perf.getEntriesByType && perf.getEntriesByType('navigation')[0];
+  }
+
+  // One PerformanceObserver per entry type; an unsupported type yields nothing (not zeros).
+  function observe(type, fn, threshold) {
+    try {
+      var P = root.PerformanceObserver, o;
+      if (P.supportedEntryTypes && P.supportedEntryTypes.indexOf(type) < 0) return;
+      o = new P(safe(function (list) { each(list.getEntries(), fn); }));
+      o.observe({ type: type, buffered: true, durationThreshold: threshold });
+      return o;
+    } catch (e) { /* no PerformanceObserver */ }
+  }
+  // Takes what the observer has not delivered yet, then stops it: the value is final.
+  function stop(o, fn) {
+    try { each(o.takeRecords(), fn); o.disconnect(); } catch (e) { /* was never started */ }
+  }
+
+  function autoTrack() {
+    // Load-time metrics and web vitals keep the path the page was loaded on.
+    var landing = { path: here() };
+    var lastPath = loc.pathname;
+    var hiddenAt = isHidden() ? 0 : Infinity; // first hidden (perf clock): later paints don't count
+    var entry = navEntry();
+
+    // Page views and time on page: one "view" per load or SPA route change.
+    var viewPath, visibleMs, visibleSince, viewDone;
+    function view() {
+      viewPath = { path: here() };
+      visibleMs = 0;
+      viewDone = 0;
+      visibleSince = isHidden() ? null : now();
+      put('page_views_total', 1, viewPath);
+    }
+    function endView() {
+      if (visibleSince != null) visibleMs += now() - visibleSince;
+      visibleSince = null;
+      if (!viewDone && visibleMs > 0) {
+        viewDone = 1;
+        put('time_on_page_seconds', visibleMs / 1000, viewPath);
+      }
+    }
+    var routed = safe(function () {
+      if (loc.pathname == lastPath) return; // query, hash or state change only
+      lastPath = loc.pathname;
+      endView();
+      view();
+    });
+    var hist = root.history;
+    each(['pushState', 'replaceState'], function (m) {
+      var orig = hist && hist[m];
+      if (!orig) return;
+      hist[m] = function () {
+        var r = orig.apply(this, arguments); // the page's own errors stay the page's
+        routed();
+        return r;
+      };
+    });
+    on(root, 'popstate', routed);
+
+    // JS errors: counted by kind, never with their text.
+    each(['error', 'unhandledrejection'], function (kind) {
+      on(root, kind, function () { put('js_errors_total', 1, { path: here(), kind: kind }); });
+    });
+
+    // Navigation timing: TTFB is known now, the load time after the load event.
+    if (entry && entry.responseStart) put('web_vitals_ttfb_seconds', entry.responseStart / 1000, landing);
+    function loaded() {
+      later(function () { // loadEventEnd is set only once the load handlers have run
+        var e = navEntry();
+        if (e && e.loadEventEnd) put('page_load_seconds', e.loadEventEnd / 1000, landing); // from startTime, i.e. 0
+      }, 0);
+    }
+    if (doc.readyState == 'complete') loaded(); else on(root, 'load', loaded);
+
+    // FCP
+    observe('paint', function (e) {
+      if (e.name == 'first-contentful-paint' && e.startTime < hiddenAt) put('web_vitals_fcp_seconds', e.startTime / 1000, landing);
+    });
+
+    // LCP: the last candidate before the first input (the observer stops) or the first hide.
+    var lcp = 0;
+    function onLcp(e) { if (e.startTime < hiddenAt) lcp = e.startTime; }
+    var lcpObs = observe('largest-contentful-paint', onLcp);
+    function stopLcp() { stop(lcpObs, onLcp); }
+    on(root, 'keydown', stopLcp, true);
+    on(root, 'click', stopLcp, true);
+
+    // CLS as web-vitals computes it: shifts without recent input, grouped in session windows
+    // (gaps < 1 s, window < 5 s); the worst window counts. Final when hidden.
+    var cls = 0, session = 0, first = 0, last = 0;
+    function onShift(e) {
+      if (e.hadRecentInput) return;
+      if (session && e.startTime - last < 1000 && e.startTime - first < 5000) session += e.value;
+      else { session = e.value; first = e.startTime; }
+      last = e.startTime;
+      if (session > cls) cls = session;
+    }
+    var clsObs = observe('layout-shift', onShift);
+
+    // INP: the worst interaction (web-vitals' p98 differs only past 50 interactions on one
+    // page). first-input catches a fast first interaction the 40 ms threshold would miss.
+    var inp = 0;
+    function onEvent(e) {
+      if (e.interactionId && e.duration > inp) inp = e.duration;
+    }
+    var inpObs = observe('event', onEvent, 40);
+    var firstObs = observe('first-input', onEvent);
+
+    // LCP, CLS and INP are final when the page is first hidden: report them once, then.
+    var reported;
+    function reportVitals() {
+      stopLcp();
+      stop(clsObs, onShift);
+      stop(inpObs, onEvent);
+      stop(firstObs, onEvent);
+      if (lcp) put('web_vitals_lcp_seconds', lcp / 1000, landing);
+      if (clsObs) put('web_vitals_cls', cls, landing);
+      if (inp) put('web_vitals_inp_seconds', inp / 1000, landing);
+    }
+
+    onHide = safe(function () {
+      if (hiddenAt == Infinity) hiddenAt = now();
+      if (!reported) reportVitals();
+      reported = 1;
+      endView();
+    });
+    onShow = function () { // a page opened in the background starts counting when shown
+      if (!viewDone && visibleSince == null) visibleSince = now();
+    };
+    view();
+  }
+
+  /* ---------- custom events ---------- */
+
+  function fire(el, name) {
+    var v = parseFloat(el.getAttribute('data-value'));
+    put(name, isFinite(v) ? v : 1);
+  }
+  function customEvents() {
+    // One delegated listener; capture, so a page's stopPropagation() does not hide clicks.
+    on(doc, 'click', function (e) {
+      for (var el = e.target, name; el && el.getAttribute; el = el.parentNode) {
+        if ((name = el.getAttribute('data-track'))) {
+          // A tracked form counts its submits (below), not the click on its submit button.
+          if (!/^form$/i.test(el.tagName)) fire(el, name);
+          return;
+        }
+      }
+    }, true);
+    on(doc, 'submit', function (e) {
+      var f = e.target, name = f && f.getAttribute && f.getAttribute('data-track');
+      if (name) fire(f, name);
+    }, true);
+  }
+
+  /* ---------- public API and start ---------- */
+
+  // track(name, value, labels); increment(name, by, labels); decrement(...); observe(...).
+  function method(how) {
+    return safe(function (name, value, labels) {
+      put(name, value == null && how != 'obs' ? 1 : value, labels, how);
+    });
+  }
+
+  try {
+    cfg = readConfig();
+    if (!cfg) return;
+    register(cfg.metrics);
+    root.MetricsTracker = {
+      __pushgate: '0.1.0',
+      track: method(),
+      increment: method('inc'),
+      decrement: method('dec'),
+      observe: method('obs'),
+      flush: flush
+    };
+    on(doc, 'visibilitychange', function () { if (isHidden()) hidden(); else onShow(); });
+    on(root, 'pagehide', hidden);
+    if (cfg.custom) customEvents();
+    if (cfg.auto) autoTrack();
+  } catch (e) {
+    warn(e);
+  }
+})(typeof window !== 'undefined' ? window : this, /*PUSHGATE_CONFIG*/null);

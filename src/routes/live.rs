@@ -1,0 +1,74 @@
+//! `GET /api/v1/live`: what arrived for the signed-in tenant in the last minutes (the
+//! dashboard's live view). Only this tenant's numbers, from this instance's memory.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::ingest::live::MINUTES;
+use crate::models::MetricConfig;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+#[get("/live")]
+pub async fn get_live(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let configs = {
+        let mut conn = state.pool.get().await?;
+        MetricConfig::list_for_user(&mut conn, user.0).await?
+    };
+    let live = state.live.tenant(user.0);
+    let series = state.aggregator.tenant_series(user.0);
+    let now_minute = chrono::Utc::now().timestamp() / 60;
+
+    let mut names: BTreeMap<String, (Option<String>, bool)> = BTreeMap::new();
+    for c in &configs {
+        names.insert(c.metric_name.clone(), (Some(c.metric_type.clone()), true));
+    }
+    for (name, (kind, _)) in &series {
+        names
+            .entry(name.clone())
+            .or_insert((Some(kind.as_str().to_owned()), false));
+    }
+    for name in live.metrics.keys() {
+        names.entry(name.clone()).or_insert((None, false));
+    }
+    let metrics: Vec<Value> = names
+        .into_iter()
+        .map(|(name, (kind, declared))| {
+            let stats = live.metrics.get(&name).cloned().unwrap_or_default();
+            let mut per_minute = vec![0u64; MINUTES];
+            let mut rejected = 0;
+            for (minute, accepted, refused) in &stats.minutes {
+                let age = now_minute - minute;
+                if (0..MINUTES as i64).contains(&age) {
+                    per_minute[MINUTES - 1 - age as usize] += accepted;
+                    rejected += refused;
+                }
+            }
+            json!({
+                "metric_name": name,
+                "metric_type": kind,
+                "declared": declared,
+                "samples": per_minute.iter().sum::<u64>(),
+                "last_seen": stats.last_seen,
+                "series": series.get(&name).map_or(0, |(_, n)| *n),
+                "per_minute": per_minute,
+                "rejected": rejected,
+            })
+        })
+        .collect();
+    let rejections: Vec<Value> = live
+        .rejections
+        .iter()
+        .map(|r| json!({"at": r.at, "metric_name": r.metric_name, "code": r.code, "message": r.message}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "window_seconds": MINUTES * 60,
+        "grafana_url": state.settings.grafana_url,
+        "metrics": metrics,
+        "recent_rejections": rejections,
+    })))
+}

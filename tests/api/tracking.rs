@@ -1,0 +1,228 @@
+use crate::helpers::{TestApp, spawn_app};
+use serde_json::json;
+
+#[tokio::test]
+async fn snippet_is_small_async_and_has_no_secret() {
+    let app = spawn_app().await;
+    let a = app.signup().await;
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/code-generation",
+            Some(&a.token),
+            Some(json!({"api_key_id": a.key.id, "auto_track": true, "custom_events": true})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let snippet = r.body["snippet"].as_str().unwrap();
+    assert!(snippet.len() <= 250, "{} bytes", snippet.len());
+    assert!(
+        snippet.contains("async")
+            && snippet.contains(&a.key.public)
+            && !snippet.contains(&a.key.secret)
+    );
+    assert!(r.body["tracker_url"].as_str().unwrap().ends_with("a=1&c=1"));
+    let other = app.signup().await;
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/code-generation",
+            Some(&other.token),
+            Some(json!({"api_key_id": a.key.id})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "another tenant's key");
+}
+
+#[tokio::test]
+async fn tracker_js_embeds_configs_safely_with_etag_and_cors() {
+    let app = spawn_app().await;
+    let a = app.signup().await;
+    let r = app.create_config(&a, json!({"name": "</script><script>alert(1)</script>", "metric_name": "clicks_total", "metric_type": "counter", "labels": {"button": "\"</script>"}})).await;
+    assert_eq!(r.status, 201);
+    let url = app.url(&format!("/api/v1/tracker.js?k={}&a=1&c=1", a.key.public));
+    let resp = app.client.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("clicks_total"));
+    assert!(
+        !body.contains("</script>"),
+        "a config value must not close the script"
+    );
+    assert!(!body.contains(&a.key.secret));
+    assert!(!body.contains("/*PUSHGATE_CONFIG*/null"));
+    let again = app
+        .client
+        .get(&url)
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    let unknown = app
+        .client
+        .get(app.url("/api/v1/tracker.js?k=pk_nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 200);
+    assert!(unknown.text().await.unwrap().contains("console.warn"));
+
+    let code = app
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/metric-configs/{}/generate-code",
+                r.body["id"].as_str().unwrap()
+            ),
+            Some(&a.token),
+            Some(json!({"api_key_id": a.key.id})),
+        )
+        .await;
+    assert_eq!(code.status, 200);
+    let code = code.body["code"].as_str().unwrap();
+    assert!(
+        code.starts_with("<script>")
+            && code.matches("</script>").count() == 1
+            && code.contains("clicks_total")
+    );
+
+    let client = app.call("GET", "/api/v1/client", None, None).await;
+    assert!(client.body["size_bytes"].as_u64().unwrap() > 1000);
+    assert_eq!(
+        app.client
+            .get(app.url("/api/v1/client/script.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+async fn browser_push(app: &TestApp, key: &str, origin: &str, body: serde_json::Value) -> u16 {
+    app.client
+        .post(app.url(&format!("/api/v1/metrics?k={key}")))
+        .header("Origin", origin)
+        .header("Content-Type", "text/plain")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn browser_pushes_are_limited_to_allowed_origins_declared_metrics_and_builtins() {
+    let app = spawn_app().await;
+    let a = app.signup().await;
+    app.create_config(&a, json!({"name": "c", "metric_name": "clicks_total", "metric_type": "counter", "labels": {"button": null}})).await;
+    let r = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/apikeys/{}", a.key.id),
+            Some(&a.token),
+            Some(json!({"allowed_origins": ["http://shop.test"]})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let declared = json!({"metrics": [{"name": "clicks_total", "type": "counter", "value": 1, "labels": {"button": "buy"}}, {"name": "page_views_total", "type": "counter", "value": 1, "labels": {"path": "/"}}]});
+    assert_eq!(
+        browser_push(&app, &a.key.public, "http://shop.test", declared.clone()).await,
+        200
+    );
+    assert_eq!(
+        browser_push(&app, &a.key.public, "http://evil.test", declared).await,
+        403
+    );
+    let undeclared = json!({"metrics": [{"name": "other_total", "type": "counter", "value": 1}]});
+    assert_eq!(
+        browser_push(&app, &a.key.public, "http://shop.test", undeclared).await,
+        422
+    );
+    let bad_label =
+        json!({"metrics": [{"name": "clicks_total", "value": 1, "labels": {"user": "x"}}]});
+    assert_eq!(
+        browser_push(&app, &a.key.public, "http://shop.test", bad_label).await,
+        422
+    );
+    app.pushgateway_shows(
+        "page_views_total",
+        &[("tenant", a.user_id.as_str()), ("path", "/")],
+        1.0,
+    )
+    .await;
+    app.pushgateway_shows(
+        "clicks_total",
+        &[("tenant", a.user_id.as_str()), ("button", "buy")],
+        1.0,
+    )
+    .await;
+
+    let pre = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/metrics"))
+        .header("Origin", "http://anything.test")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(pre.status().is_success());
+    assert_eq!(
+        pre.headers()["access-control-allow-origin"],
+        "http://anything.test"
+    );
+}
+
+#[tokio::test]
+async fn live_view_shows_what_arrived_for_this_tenant_only() {
+    let app = spawn_app().await;
+    let a = app.signup().await;
+    let b = app.signup().await;
+    app.push(&a.key, json!({"metrics": [{"name": "seen_total", "type": "counter", "value": 1}, {"name": "seen_total", "type": "counter", "value": -1}]})).await;
+    app.push(
+        &b.key,
+        json!({"metrics": [{"name": "b_only_total", "type": "counter", "value": 1}]}),
+    )
+    .await;
+    let r = app.call("GET", "/api/v1/live", Some(&a.token), None).await;
+    assert_eq!(r.status, 200);
+    let metrics = r.body["metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), 1, "{metrics:?}");
+    assert_eq!(metrics[0]["metric_name"], "seen_total");
+    assert_eq!(metrics[0]["samples"], 1);
+    assert_eq!(metrics[0]["rejected"], 1);
+    assert_eq!(metrics[0]["series"], 1);
+    assert_eq!(r.body["recent_rejections"][0]["code"], "invalid_value");
+}
+
+#[tokio::test]
+async fn dashboard_is_served_with_its_security_headers() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(r.text().await.unwrap().contains("app.js"));
+    let js = app.client.get(app.url("/app.js")).send().await.unwrap();
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+}
