@@ -48,14 +48,6 @@ impl ApiError {
         Self::Internal(e.into())
     }
 
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        Self::Validation {
-            message: format!("{field}: {message}"),
-            fields: BTreeMap::from([(field.to_owned(), message)]),
-        }
-    }
-
     pub fn bad_json(e: impl std::fmt::Display) -> Self {
         Self::BadRequest {
             code: "invalid_json",

@@ -20,7 +20,7 @@ use names::NameClaims;
 use parking_lot::Mutex;
 use series::SeriesValue;
 use snapshot::{FamilySnapshot, SeriesSnapshot, ValueSnapshot};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One validated item: which series, and what to do to it.
@@ -482,6 +482,3 @@ fn snapshot_value(value: &mut SeriesValue, now: i64) -> ValueSnapshot {
         },
     }
 }
-
-/// Tenants that still exist, for `reconcile`.
-pub type ActiveTenants = HashSet<UserId>;

@@ -50,7 +50,6 @@ impl FromRequest for AuthUser {
                     "this account no longer exists: sign up again".into(),
                 ));
             }
-            tracing::Span::current().record("tenant", tracing::field::display(user));
             Ok(AuthUser(user))
         })
     }

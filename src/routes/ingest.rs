@@ -4,7 +4,7 @@
 use crate::aggregator::BatchKey;
 use crate::error::{ApiError, error_body};
 use crate::extract::read_limited;
-use crate::ingest::credentials::{Caller, authenticate};
+use crate::ingest::credentials::authenticate;
 use crate::ingest::outcome::{BatchOutcome, ItemError};
 use crate::ingest::validate::Judge;
 use crate::state::AppState;
@@ -32,9 +32,9 @@ pub async fn push_metrics(
 ) -> Result<HttpResponse, ApiError> {
     let result = ingest(&req, &state, &mut payload).await;
     let outcome_label = match &result {
-        Ok((o, _)) if o.duplicate => "duplicate",
-        Ok((o, _)) if o.accepted == 0 => "rejected",
-        Ok((o, _)) if o.rejected > 0 => "partial",
+        Ok(o) if o.duplicate => "duplicate",
+        Ok(o) if o.accepted == 0 => "rejected",
+        Ok(o) if o.rejected > 0 => "partial",
         Ok(_) => "accepted",
         Err(ApiError::Unauthorized(_) | ApiError::Forbidden(_)) => "unauthorized",
         Err(_) => "invalid",
@@ -44,7 +44,7 @@ pub async fn push_metrics(
         .ingest_requests
         .with_label_values(&[outcome_label])
         .inc();
-    let (outcome, _caller) = result?;
+    let outcome = result?;
     if outcome.accepted == 0 {
         let message = format!(
             "none of the {} items was accepted: see details.errors for what to fix in each",
@@ -67,7 +67,7 @@ async fn ingest(
     req: &HttpRequest,
     state: &AppState,
     payload: &mut web::Payload,
-) -> Result<(BatchOutcome, Caller), ApiError> {
+) -> Result<BatchOutcome, ApiError> {
     let headers = req.headers();
     let query_key = key_from_query(req.query_string());
     let api_key = header_str(headers, "x-api-key")
@@ -125,7 +125,7 @@ async fn ingest(
     if !outcome.duplicate {
         record(state, tenant, &names, &outcome.errors);
     }
-    Ok((outcome, pusher.caller))
+    Ok(outcome)
 }
 
 fn record(
