@@ -286,10 +286,10 @@ if (health) {
   for (const e of ['target/', '.git/', '.stack/', 'node_modules/']) ok(di.includes(e), `.dockerignore: ${e}`);
   const gi = read('.gitignore').split('\n').map((l) => l.trim());
   ok(gi.includes('.stack/') || gi.includes('/.stack/') || gi.includes('.stack'), '.gitignore: .stack/');
-  for (const s of ['scripts/dev', 'tests/ops/promtool.sh', 'tests/ops/dev_script_test.sh', 'tests/ops/fake_pushgate.py']) {
+  for (const s of ['scripts/dev', 'tests/ops/run.sh', 'tests/ops/promtool.sh', 'tests/ops/dev_script_test.sh']) {
     ok((fs.statSync(path.join(ROOT, s)).mode & 0o111) !== 0, `${s} is executable`);
   }
-  for (const s of ['scripts/dev', 'tests/ops/promtool.sh', 'tests/ops/dev_script_test.sh']) {
+  for (const s of ['scripts/dev', 'tests/ops/run.sh', 'tests/ops/promtool.sh', 'tests/ops/dev_script_test.sh']) {
     ok(spawnSync('bash', ['-n', path.join(ROOT, s)]).status === 0, `${s}: bash -n`);
   }
 }

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Tests scripts/dev for real: Postgres, Pushgateway and Prometheus from the
-# system's packages, with tests/ops/fake_pushgate.py standing in for pushgate
-# (so no cargo build). Uses its own free ports and a throwaway data folder.
+# system's packages and the real pushgate binary (PUSHGATE_BIN, default
+# target/debug/pushgate; tests/ops/run.sh builds it), on free ports and a
+# throwaway data folder.
 #
-# Checks: everything comes up and answers; the settings reach pushgate; a
-# second run refuses busy ports; SIGINT (Ctrl-C) stops everything; a second
-# run reuses the database, the Pushgateway's data and the JWT secret; SIGTERM
-# stops it too; services left by a kill -9'd run are stopped by the next run;
-# a crashing pushgate takes the stack down with exit status 1.
+# Checks: it prints the addresses; a curl sign-up and push become a point in
+# Prometheus; a second scripts/dev on the same folder, or on busy ports, is
+# refused with a clear message; SIGINT (Ctrl-C) stops every process it
+# started; a second run reuses the data (the user signs in, the old session
+# token still works, the counter total survives, the Pushgateway kept its
+# data); SIGTERM stops it too; services left by a kill -9'd run are stopped by
+# the next run; a crashing pushgate takes the stack down with exit status 1;
+# as root, the data folder is one the postgres user can reach.
 #
-# Needs: postgresql, prometheus, prometheus-pushgateway (scripts/dev --no-install
-# is used, so nothing is installed here), curl, python3. About 40 s.
+# Needs: postgresql, prometheus, prometheus-pushgateway (scripts/dev
+# --no-install is used, so nothing is installed here), curl, python3.
 # Last line: "N passed, M failed".
 
 set -uo pipefail
@@ -18,9 +22,9 @@ set -m # background jobs get their own process group, so SIGINT reaches them
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DEV="$ROOT/scripts/dev"
-FAKE="$ROOT/tests/ops/fake_pushgate.py"
 # shellcheck disable=SC2012 # fixed, plain names
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+export PUSHGATE_BIN="${PUSHGATE_BIN:-$ROOT/target/debug/pushgate}"
 
 passed=0
 failed=0
@@ -34,16 +38,26 @@ check() { # NAME COMMAND...
   fi
 }
 
+for need in "$PGBIN/initdb" "$(command -v prometheus)" "$(command -v prometheus-pushgateway)" "$PUSHGATE_BIN"; do
+  if [[ ! -x "$need" ]]; then
+    echo "not ok - missing ${need:-a binary}: apt-get install postgresql prometheus prometheus-pushgateway; cargo build --locked --bin pushgate"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+done
+
 WORK="$(mktemp -d /tmp/pushgate-devtest.XXXXXX)"
 chmod 755 "$WORK"
 export PUSHGATE_STACK_DIR="$WORK/stack"
 DEV_PID=""
+FALLBACK=""
 cleanup() {
   if [[ -n "$DEV_PID" ]] && kill -0 "$DEV_PID" 2>/dev/null; then
     kill -TERM "$DEV_PID" 2>/dev/null
     wait "$DEV_PID" 2>/dev/null
   fi
   [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"
+  [[ -z "$FALLBACK" ]] || rm -rf "$FALLBACK"
 }
 trap cleanup EXIT
 
@@ -53,20 +67,16 @@ PG_PORT=$(free_port)
 PUSHGATEWAY_PORT=$(free_port)
 PROMETHEUS_PORT=$(free_port)
 PUSHGATE_PORT=$(free_port)
-export PUSHGATE_BIN="$FAKE" FAKE_ENV_OUT="$WORK/env.out" PUSHGATE_INSTANCE=devtest
+# Fast enough for a test: 1 s scrapes and flushes, cheap bcrypt. The rate
+# limits stay at their defaults (this test signs up and in only twice).
+export PROMETHEUS_SCRAPE_INTERVAL=1s PUSHGATE_FLUSH_INTERVAL=1s PUSHGATE_BCRYPT_COST=4 PUSHGATE_INSTANCE=devtest
+BASE="http://127.0.0.1:$PUSHGATE_PORT/api/v1"
+PROM="http://127.0.0.1:$PROMETHEUS_PORT"
 
-for need in "$PGBIN/initdb" "$(command -v prometheus)" "$(command -v prometheus-pushgateway)"; do
-  if [[ ! -x "$need" ]]; then
-    echo "not ok - missing ${need:-a binary}: apt-get install postgresql prometheus prometheus-pushgateway"
-    echo "0 passed, 1 failed"
-    exit 1
-  fi
-done
-
-# start_dev LOG: scripts/dev in the background, waits until it says it is up
+# start_dev LOG: scripts/dev in the background; waits (120 s at most) until it says it is up
 start_dev() {
   local log=$1 i
-  "$DEV" --no-install >"$log" 2>&1 &
+  "$DEV" --no-install "${@:2}" >"$log" 2>&1 &
   DEV_PID=$!
   for ((i = 0; i < 600; i++)); do
     grep -q "stack is up" "$log" && return 0
@@ -76,69 +86,110 @@ start_dev() {
   echo "--- $log"; cat "$log"
   return 1
 }
-# stop_dev SIGNAL: returns scripts/dev's exit status
+# stop_dev SIGNAL: returns scripts/dev's exit status; 60 s at most, then kill -9 (status 137)
 stop_dev() {
+  local i
   kill -"$1" "$DEV_PID"
+  for ((i = 0; i < 600; i++)); do gone "$DEV_PID" && break; sleep 0.1; done
+  gone "$DEV_PID" || { echo "# scripts/dev ignored SIG$1 for 60 s"; kill -KILL "$DEV_PID"; }
   wait "$DEV_PID"
   local rc=$?
   DEV_PID=""
   return $rc
 }
+eventually() { # COMMAND...: true within 30 s
+  local i
+  for ((i = 0; i < 150; i++)); do "$@" && return 0; sleep 0.2; done
+  return 1
+}
 answers() { curl -fsS -o /dev/null --max-time 3 "$1"; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 all_ports_free() { port_free "$PG_PORT" && port_free "$PUSHGATEWAY_PORT" && port_free "$PROMETHEUS_PORT" && port_free "$PUSHGATE_PORT"; }
+# the pids of everything scripts/dev started: its pid files and the postmaster
+started_pids() { cat "$PUSHGATE_STACK_DIR"/pids/*.pid 2>/dev/null; head -n 1 "$PUSHGATE_STACK_DIR/postgres/postmaster.pid" 2>/dev/null; }
+gone() { local s; s="$(ps -o stat= -p "$1" 2>/dev/null)"; [[ -z "$s" || "$s" == Z* ]]; } # exited (or a zombie)
+none_alive() { local p; for p in "$@"; do gone "$p" || return 1; done; }
 # shellcheck disable=SC2009 # matching on the arguments, which pgrep -f would too
 no_process_left() { ! ps -eo args | grep -F "$PUSHGATE_STACK_DIR" | grep -v grep >/dev/null; }
-psql_q() { "$PGBIN/psql" -X -q -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d pushgate -c "$1"; }
-env_has() { grep -qxF "$1" "$FAKE_ENV_OUT"; }
+json() { python3 -c 'import json,sys; v=json.load(sys.stdin)
+for k in sys.argv[1].split("."): v=v[int(k)] if isinstance(v,list) else v[k]
+print(v)' "$1"; }
+# prom_value EXPR: the value of the single series EXPR selects, with its job/instance
+prom_value() {
+  curl -fsS --max-time 3 "$PROM/api/v1/query" --data-urlencode "query=$1" | python3 -c 'import json,sys
+out = []
+for s in json.load(sys.stdin)["data"]["result"]:
+    m = s["metric"]
+    out.append("%s/%s=%s" % (m.get("job", ""), m.get("instance", ""), s["value"][1]))
+print(" ".join(out))'
+}
+prom_is() { [[ "$(prom_value "$1")" == "$2" ]]; }
+push() { # VALUE: the README's curl push of a counter, with key + secret
+  curl -fsS --max-time 5 -X POST "$BASE/metrics" -H "X-API-Key: $KEY" -H "X-API-Secret: $SECRET" \
+    -d "{\"metrics\":[{\"name\":\"devtest_orders_total\",\"type\":\"counter\",\"value\":$1}]}"
+}
 
 # ------------------------------------------------------------------ run 1
 check "first run starts" start_dev "$WORK/run1.log"
 check "it ran initdb" grep -q "initdb" "$WORK/run1.log"
-check "Pushgateway answers" answers "http://127.0.0.1:$PUSHGATEWAY_PORT/-/ready"
-check "Prometheus answers" answers "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
-check "pushgate (stand-in) answers" answers "http://127.0.0.1:$PUSHGATE_PORT/api/v1/health/ready"
-check "database pushgate exists" test "$(psql_q 'SELECT current_database()')" = pushgate
-check "prints the addresses" grep -q "Prometheus    http://127.0.0.1:$PROMETHEUS_PORT/" "$WORK/run1.log"
-eventually() { local i; for ((i = 0; i < 50; i++)); do "$@" && return 0; sleep 0.2; done; return 1; }
-check "Prometheus scrapes the rewritten targets" eventually bash -c \
-  "curl -fsS 'http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets' | grep -q '127.0.0.1:$PUSHGATEWAY_PORT/metrics' &&
-   curl -fsS 'http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets' | grep -q '127.0.0.1:$PUSHGATE_PORT/metrics'"
-check "Prometheus loaded the rules" bash -c "curl -fsS 'http://127.0.0.1:$PROMETHEUS_PORT/api/v1/rules' | grep -q PushgateDown"
-check "DATABASE_URL passed on" env_has "DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/pushgate"
-check "PUSHGATEWAY_URL passed on" env_has "PUSHGATEWAY_URL=http://127.0.0.1:$PUSHGATEWAY_PORT"
-check "PUSHGATE_LISTEN passed on" env_has "PUSHGATE_LISTEN=127.0.0.1:$PUSHGATE_PORT"
-check "PUSHGATE_INSTANCE passed on" env_has "PUSHGATE_INSTANCE=devtest"
-check "PUSHGATE_JWT_SECRET is the stored one" env_has "PUSHGATE_JWT_SECRET=$(cat "$PUSHGATE_STACK_DIR/jwt_secret" 2>/dev/null)"
-check "the JWT secret file is private" test "$(stat -c %a "$PUSHGATE_STACK_DIR/jwt_secret")" = 600
-SECRET1="$(cat "$PUSHGATE_STACK_DIR/jwt_secret" 2>/dev/null)"
-psql_q "CREATE TABLE dev_test_marker (x int); INSERT INTO dev_test_marker VALUES (7)"
+check "prints the dashboard address" grep -qF "dashboard     http://127.0.0.1:$PUSHGATE_PORT/" "$WORK/run1.log"
+check "prints the Pushgateway address" grep -qF "Pushgateway   http://127.0.0.1:$PUSHGATEWAY_PORT/" "$WORK/run1.log"
+check "prints the Prometheus address" grep -qF "Prometheus    http://127.0.0.1:$PROMETHEUS_PORT/" "$WORK/run1.log"
+check "pushgate is ready (Postgres and Pushgateway answer it)" answers "$BASE/health/ready"
+check "Prometheus scrapes both rewritten targets" eventually prom_is 'count(up{job=~"pushgateway|pushgate-server"} == 1)' '/=2'
+check "Prometheus loaded the rules" bash -c "curl -fsS '$PROM/api/v1/rules' | grep -q PushgateDown"
+check "Prometheus got the 1 s scrape interval" grep -q "scrape_interval: 1s" "$PUSHGATE_STACK_DIR/prometheus.yml"
+
+EMAIL="dev@example.com" PASSWORD="correct horse battery"
+SIGNUP="$(curl -fsS -X POST "$BASE/auth/signup" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}")"
+check "curl sign-up works" test -n "$SIGNUP"
+KEY="$(json api_key.api_key <<<"$SIGNUP" 2>/dev/null)"
+SECRET="$(json api_key.api_secret <<<"$SIGNUP" 2>/dev/null)"
+TOKEN="$(json access_token <<<"$SIGNUP" 2>/dev/null)"
+TENANT="$(json user.id <<<"$SIGNUP" 2>/dev/null)"
+PUSHED="$(push 3)"
+check "curl push with key + secret is accepted" test "$(json accepted <<<"$PUSHED" 2>/dev/null)" = 1
+# the README's claim: a curl push becomes a point on a Prometheus graph
+check "the push is a point in Prometheus (job pushgate, instance devtest)" \
+  eventually prom_is "devtest_orders_total{tenant=\"$TENANT\"}" "pushgate/devtest=3"
 printf 'dev_test_marker 42\n' | curl -fsS --data-binary @- "http://127.0.0.1:$PUSHGATEWAY_PORT/metrics/job/devtest" >/dev/null
 
 "$DEV" --no-install >"$WORK/same.log" 2>&1
 rc=$?
 check "a second run on the same data folder exits 1" test "$rc" = 1
 check "... saying another scripts/dev is running" grep -q "another scripts/dev is running" "$WORK/same.log"
-check "... and leaves the first one running" answers "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
 PUSHGATE_STACK_DIR="$WORK/other" "$DEV" --no-install >"$WORK/busy.log" 2>&1
 rc=$?
-check "a second run while the ports are busy exits 1" test "$rc" = 1
-check "... naming the busy port and who holds it" grep -q "port $PG_PORT (PG_PORT) is already in use by postgres (pid [0-9]*)" "$WORK/busy.log"
-check "... and leaves the first one running" answers "http://127.0.0.1:$PUSHGATE_PORT/api/v1/health"
+check "a run on busy ports exits 1" test "$rc" = 1
+check "... naming each busy port and who holds it" bash -c \
+  "grep -q 'port $PG_PORT (PG_PORT) is already in use by postgres (pid [0-9]*); stop that program or choose another port' '$WORK/busy.log' &&
+   grep -q 'port $PUSHGATE_PORT (PUSHGATE_PORT) is already in use by pushgate (pid [0-9]*)' '$WORK/busy.log' &&
+   grep -q 'port $PUSHGATEWAY_PORT (PUSHGATEWAY_PORT) is already in use' '$WORK/busy.log' &&
+   grep -q 'port $PROMETHEUS_PORT (PROMETHEUS_PORT) is already in use' '$WORK/busy.log'"
+check "... starting nothing" test ! -e "$WORK/other/postgres"
+check "... and leaving the first one running" answers "$BASE/health/ready"
 
+mapfile -t PIDS1 < <(started_pids)
+check "scripts/dev recorded 4 processes (Pushgateway, Prometheus, pushgate, postmaster)" test "${#PIDS1[@]}" = 4
 stop_dev INT
 rc=$?
 check "SIGINT (Ctrl-C) ends scripts/dev (status 130)" test "$rc" = 130
-check "SIGINT stopped everything (ports free)" all_ports_free
-check "SIGINT stopped everything (no process left)" no_process_left
+check "SIGINT stopped every process it started" none_alive "${PIDS1[@]}"
+check "SIGINT freed every port" all_ports_free
+check "no process of the stack is left" no_process_left
 check "pushgate was stopped before Postgres" bash -c "grep -n 'stopping pushgate\|stopping Postgres' '$WORK/run1.log' | head -n 1 | grep -q pushgate"
 
 # ------------------------------------------------------------------ run 2
 check "second run starts" start_dev "$WORK/run2.log"
 check "it reused the cluster (no initdb)" bash -c "! grep -q 'initdb' '$WORK/run2.log' && grep -q 'reusing' '$WORK/run2.log'"
-check "the database kept its data" test "$(psql_q 'SELECT x FROM dev_test_marker')" = 7
+check "the user of run 1 signs in" bash -c "curl -fsS -o /dev/null -X POST '$BASE/auth/signin' -H 'Content-Type: application/json' \
+  -d '{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}'"
+check "run 1's session token still works (same JWT secret)" bash -c "curl -fsS -o /dev/null -H 'Authorization: Bearer $TOKEN' '$BASE/auth/me'"
+check "the counter total survived the restart" eventually prom_is "devtest_orders_total{tenant=\"$TENANT\"}" "pushgate/devtest=3"
+push 2 >/dev/null
+check "... and keeps adding up (3 + 2)" eventually prom_is "devtest_orders_total{tenant=\"$TENANT\"}" "pushgate/devtest=5"
 check "the Pushgateway kept its data" bash -c "curl -fsS 'http://127.0.0.1:$PUSHGATEWAY_PORT/metrics' | grep -q '^dev_test_marker{.*} 42'"
-check "the JWT secret is the same" test "$(cat "$PUSHGATE_STACK_DIR/jwt_secret")" = "$SECRET1"
 stop_dev TERM
 rc=$?
 check "SIGTERM ends scripts/dev (status 143)" test "$rc" = 143
@@ -150,20 +201,49 @@ disown "$DEV_PID" # no "Killed" job notice
 kill -KILL "$DEV_PID"
 for _ in $(seq 50); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.1; done
 DEV_PID=""
-check "after kill -9 the services are still there" answers "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
+check "after kill -9 the services are still there" answers "$PROM/-/ready"
 check "a new run starts anyway" start_dev "$WORK/run4.log"
 check "... after stopping the leftovers" bash -c "grep -q 'stopping the Postgres an earlier run left' '$WORK/run4.log' &&
   grep -q 'stopping prometheus (pid [0-9]*) left by an earlier run' '$WORK/run4.log' &&
   grep -q 'stopping pushgate (pid [0-9]*) left by an earlier run' '$WORK/run4.log'"
-stop_dev INT
-check "... and stops cleanly" all_ports_free
+check "... and the counter is still 5" eventually prom_is "devtest_orders_total{tenant=\"$TENANT\"}" "pushgate/devtest=5"
 
 # ------------------------------------------------------- a crashing server
-FAKE_EXIT_AFTER=3 "$DEV" --no-install >"$WORK/crash.log" 2>&1
+mapfile -t PIDS4 < <(started_pids)
+kill -KILL "$(cat "$PUSHGATE_STACK_DIR/pids/pushgate.pid")"
+wait "$DEV_PID"
 rc=$?
+DEV_PID=""
 check "a crashing pushgate ends scripts/dev with status 1" test "$rc" = 1
-check "... saying so" grep -q "pushgate exited" "$WORK/crash.log"
-check "... and stops the rest" all_ports_free
+check "... saying so" grep -q "pushgate exited" "$WORK/run4.log"
+check "... and stops the rest" none_alive "${PIDS4[@]}"
+check "... freeing every port" all_ports_free
+
+# ------------------------------------------- as root: a folder postgres reaches
+if ((EUID == 0)); then
+  mkdir -m 700 "$WORK/private"
+  PUSHGATE_STACK_DIR="$WORK/private/stack" "$DEV" --no-install --no-server >"$WORK/private.log" 2>&1
+  rc=$?
+  check "as root, a PUSHGATE_STACK_DIR the postgres user cannot reach is refused (exit 1)" test "$rc" = 1
+  check "... with a clear message" grep -q "the postgres user .* cannot reach $WORK/private/stack" "$WORK/private.log"
+  # a checkout the postgres user cannot enter (like one under /root): the data goes to /var/tmp
+  mkdir -p "$WORK/private/repo/scripts"
+  cp "$DEV" "$WORK/private/repo/scripts/dev"
+  cp -r "$ROOT/prometheus" "$WORK/private/repo/prometheus"
+  FALLBACK="/var/tmp/pushgate-stack-$(printf '%s' "$WORK/private/repo" | sha256sum | cut -c1-12)"
+  # not in a subshell: without job control there, the background scripts/dev would ignore SIGINT
+  unset PUSHGATE_STACK_DIR
+  DEV="$WORK/private/repo/scripts/dev"
+  start_dev "$WORK/fallback.log" --no-server >/dev/null
+  stop_dev INT
+  rc=$?
+  export PUSHGATE_STACK_DIR="$WORK/stack"
+  DEV="$ROOT/scripts/dev"
+  check "as root, a checkout postgres cannot enter keeps its data in /var/tmp" grep -qF "the stack's data lives in $FALLBACK" "$WORK/fallback.log"
+  check "... where Postgres runs as the postgres user" bash -c "grep -q 'stack is up' '$WORK/fallback.log' && test \"\$(stat -c %U '$FALLBACK/postgres')\" = postgres"
+  check "... and Ctrl-C stops it (status 130, ports free)" bash -c "[[ $rc == 130 ]] && ! (exec 3<>/dev/tcp/127.0.0.1/$PG_PORT) 2>/dev/null"
+  rm -rf "$FALLBACK"
+fi
 
 if ((failed)); then
   for f in "$WORK"/*.log; do echo "--- $f"; tail -n 30 "$f"; done

@@ -2,14 +2,37 @@
 # All of pushgate's operations checks, one after the other:
 #   promtool.sh            promtool check config / check rules / test rules
 #   check_files.mjs        compose, provisioning, dashboards, Dockerfile (static)
-#   dashboard_queries.mjs  every dashboard query against a real Prometheus + Pushgateway
-#   dev_script_test.sh     scripts/dev for real, with a stand-in pushgate
+#   dashboard_queries.mjs  every dashboard query against a real Prometheus scraping a
+#                          real Pushgateway fed by the real pushgate
+#   dev_script_test.sh     scripts/dev for real, with the real pushgate
+# Both run target/debug/pushgate (built here with `cargo build --locked --bin
+# pushgate`, a no-op when up to date) unless PUSHGATE_BIN names a binary;
+# dashboard_queries.mjs uses the throwaway cluster of PUSHGATE_TEST_ADMIN_URL
+# (scripts/test's), or one started here with scripts/pg-throwaway.
 # Needs: promtool/prometheus, prometheus-pushgateway, postgresql, node 20,
 # python3, curl (apt-get install prometheus prometheus-pushgateway postgresql).
 # OPS_SKIP="dev_script_test.sh dashboard_queries.mjs" skips some.
 # Last line: the summed "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
+
+needs_stack=0
+for t in dashboard_queries.mjs dev_script_test.sh; do
+  [[ " ${OPS_SKIP:-} " == *" $t "* ]] || needs_stack=1
+done
+if ((needs_stack)); then
+  if [[ -z "${PUSHGATE_BIN:-}" ]]; then
+    echo "== cargo build --locked --bin pushgate"
+    (cd ../.. && cargo build --locked --bin pushgate) || { echo "not ok - cargo build"; echo "0 passed, 1 failed"; exit 1; }
+    PUSHGATE_BIN="$(cd ../.. && pwd)/target/debug/pushgate"
+  fi
+  export PUSHGATE_BIN
+  if [[ -z "${PUSHGATE_TEST_ADMIN_URL:-}" ]]; then
+    pg_env="$(../../scripts/pg-throwaway start)" || { echo "not ok - scripts/pg-throwaway start"; echo "0 passed, 1 failed"; exit 1; }
+    eval "$pg_env"
+    trap '../../scripts/pg-throwaway stop "$PUSHGATE_TEST_PGDATA"' EXIT
+  fi
+fi
 
 total_passed=0
 total_failed=0
