@@ -215,9 +215,9 @@
         remove(b);
         warn('batch dropped');
       } else {
-        // 1 s, 2 s, 4 s … plus up to 50 % jitter so many pages do not retry in step; at most 60 s.
+        // 1 s, 2 s, 4 s … 16 s, plus up to 50 % jitter so many pages do not retry in step.
         retryTimer = later(function () { retryTimer = 0; next(); },
-          Math.min(60000, 1000 * Math.pow(2, b.tries - 1) * (1 + Math.random() / 2)));
+          (500 << b.tries) * (1 + Math.random() / 2));
       }
     }
     next();
@@ -263,10 +263,10 @@
   }
 
   // One form for every send, the only one sendBeacon can make (it cannot set headers): the
-  // key in the URL, the JSON as text/plain. A "simple" CORS request: no preflight round trip,
+  // key in the URL, the JSON as text/plain (what a browser calls a string body by itself). A "simple" CORS request: no preflight round trip,
   // which a closing page could not wait for anyway.
   function post(b, keepalive) {
-    return root.fetch(cfg.url, { method: 'POST', body: body(b), headers: { 'Content-Type': 'text/plain' }, keepalive: keepalive });
+    return root.fetch(cfg.url, { method: 'POST', body: body(b), keepalive: keepalive });
   }
   function beacon(b) {
     try {
@@ -295,7 +295,7 @@
   function observe(type, fn, threshold) {
     try {
       var P = root.PerformanceObserver, o;
-      if (P.supportedEntryTypes && P.supportedEntryTypes.indexOf(type) < 0) return;
+      if (P.supportedEntryTypes.indexOf(type) < 0) return; // (a browser without the list: none)
       o = new P(safe(function (list) { each(list.getEntries(), fn); }));
       o.observe({ type: type, buffered: true, durationThreshold: threshold });
       return o;
@@ -472,4 +472,4 @@
   } catch (e) {
     warn(e);
   }
-})(typeof window !== 'undefined' ? window : this, /*PUSHGATE_CONFIG*/null);
+})(this, /*PUSHGATE_CONFIG*/null); // `this`: the window (a classic script's global object)

@@ -1,7 +1,9 @@
 //! The tracking code (SPEC §6): the loader snippet, the per-key `tracker.js` with the key's
 //! configs embedded, per-config generated code, and the generic client library. The library is
-//! one JavaScript file in `frontend/tracker/`; its configuration is injected as JSON escaped
-//! so that no value can close the script.
+//! one readable JavaScript file, `frontend/tracker/tracker.js`; every route serves its minified
+//! copy `tracker.min.js` (made by `npm run minify` there, checked in CI to be current, and run
+//! through the same tests). The configuration is injected as JSON escaped so that no value can
+//! close the script.
 
 use crate::auth::AuthUser;
 use crate::domain::{ApiKeyId, MetricConfigId, UserId};
@@ -15,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-pub const LIBRARY: &str = include_str!("../../frontend/tracker/tracker.js");
+pub const LIBRARY: &str = include_str!("../../frontend/tracker/tracker.min.js");
 const MARKER: &str = "/*PUSHGATE_CONFIG*/null";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Config changes reach sites within this many seconds.
@@ -46,15 +48,10 @@ fn config_json(
     let metrics: Vec<Value> = configs
         .iter()
         .filter(|c| c.is_active)
-        .map(|c| {
-            json!({
-                "metric_name": c.metric_name, "metric_type": c.metric_type, "labels": c.labels,
-                "auto_track": c.auto_track, "tracking_events": c.tracking_events,
-            })
-        })
+        // Only what the library reads: every byte here is sent with each page load.
+        .map(|c| json!({"metric_name": c.metric_name, "metric_type": c.metric_type, "labels": c.labels}))
         .collect();
     json!({
-        "version": VERSION,
         "endpoint": format!("{}/api/v1/metrics", state.public_url),
         "key": key,
         "auto_track": auto_track,
