@@ -103,6 +103,7 @@ eventually() { # COMMAND...: true within 30 s
   return 1
 }
 answers() { curl -fsS -o /dev/null --max-time 3 "$1"; }
+serves() { grep -q "$2" <<<"$(curl -fsS --max-time 3 "$1")"; } # URL REGEX: the body has a matching line
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 all_ports_free() { port_free "$PG_PORT" && port_free "$PUSHGATEWAY_PORT" && port_free "$PROMETHEUS_PORT" && port_free "$PUSHGATE_PORT"; }
 # the pids of everything scripts/dev started: its pid files and the postmaster
@@ -137,7 +138,7 @@ check "prints the Pushgateway address" grep -qF "Pushgateway   http://127.0.0.1:
 check "prints the Prometheus address" grep -qF "Prometheus    http://127.0.0.1:$PROMETHEUS_PORT/" "$WORK/run1.log"
 check "pushgate is ready (Postgres and Pushgateway answer it)" answers "$BASE/health/ready"
 check "Prometheus scrapes both rewritten targets" eventually prom_is 'count(up{job=~"pushgateway|pushgate-server"} == 1)' '/=2'
-check "Prometheus loaded the rules" bash -c "curl -fsS '$PROM/api/v1/rules' | grep -q PushgateDown"
+check "Prometheus loaded the rules" serves "$PROM/api/v1/rules" 'PushgateDown'
 check "Prometheus got the 1 s scrape interval" grep -q "scrape_interval: 1s" "$PUSHGATE_STACK_DIR/prometheus.yml"
 
 EMAIL="dev@example.com" PASSWORD="correct horse battery"
@@ -189,7 +190,7 @@ check "run 1's session token still works (same JWT secret)" bash -c "curl -fsS -
 check "the counter total survived the restart" eventually prom_is "devtest_orders_total{tenant=\"$TENANT\"}" "pushgate/devtest=3"
 push 2 >/dev/null
 check "... and keeps adding up (3 + 2)" eventually prom_is "devtest_orders_total{tenant=\"$TENANT\"}" "pushgate/devtest=5"
-check "the Pushgateway kept its data" bash -c "curl -fsS 'http://127.0.0.1:$PUSHGATEWAY_PORT/metrics' | grep -q '^dev_test_marker{.*} 42'"
+check "the Pushgateway kept its data" serves "http://127.0.0.1:$PUSHGATEWAY_PORT/metrics" '^dev_test_marker{.*} 42'
 stop_dev TERM
 rc=$?
 check "SIGTERM ends scripts/dev (status 143)" test "$rc" = 143
