@@ -284,6 +284,11 @@ if (health) {
   ok(/^ENV PUSHGATE_LISTEN=0\.0\.0\.0:3000$/m.test(df), 'Dockerfile: PUSHGATE_LISTEN=0.0.0.0:3000');
   const di = read('.dockerignore').split('\n').map((l) => l.trim());
   for (const e of ['target/', '.git/', '.stack/', 'node_modules/']) ok(di.includes(e), `.dockerignore: ${e}`);
+  const readme = read('README.md');
+  ok(/^## Running with docker compose$/m.test(readme) && readme.includes('docker compose up') && readme.includes('PUSHGATE_JWT_SECRET'),
+    'README: a docker compose section that names the required PUSHGATE_JWT_SECRET');
+  const envEx = read('.env.example');
+  ok(/^PUSHGATE_JWT_SECRET=/m.test(envEx) && /^PUSHGATE_INSTANCE=\S+/m.test(envEx), '.env.example: PUSHGATE_JWT_SECRET and an explicit PUSHGATE_INSTANCE');
   const gi = read('.gitignore').split('\n').map((l) => l.trim());
   ok(gi.includes('.stack/') || gi.includes('/.stack/') || gi.includes('.stack'), '.gitignore: .stack/');
   for (const s of ['scripts/dev', 'tests/ops/run.sh', 'tests/ops/promtool.sh', 'tests/ops/dev_script_test.sh']) {
