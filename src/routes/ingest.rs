@@ -150,8 +150,9 @@ fn record(
     state.live.record(tenant, &accepted, errors);
 }
 
-/// `{"metrics": [...], "batch_id"?: "..."}`: the envelope is judged as a whole.
-fn parse_envelope(
+/// `{"metrics": [...], "batch_id"?: "..."}`: the envelope is judged as a whole (public for the
+/// fuzz target in `fuzz/`).
+pub fn parse_envelope(
     batch: &Value,
     max_items: usize,
 ) -> Result<(&Vec<Value>, Option<&str>), ApiError> {
