@@ -76,6 +76,7 @@ PROM="http://127.0.0.1:$PROMETHEUS_PORT"
 # start_dev LOG: scripts/dev in the background; waits (120 s at most) until it says it is up
 start_dev() {
   local log=$1 i
+  : >"$log" # before the background job opens it, which may come after the first grep
   "$DEV" --no-install "${@:2}" >"$log" 2>&1 &
   DEV_PID=$!
   for ((i = 0; i < 600; i++)); do

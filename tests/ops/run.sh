@@ -40,11 +40,13 @@ status=0
 for t in promtool.sh check_files.mjs dashboard_queries.mjs dev_script_test.sh; do
   if [[ " ${OPS_SKIP:-} " == *" $t "* ]]; then echo "== $t: skipped"; continue; fi
   echo "== $t"
+  started=$SECONDS
   case "$t" in
     *.mjs) out="$(node "$t" 2>&1)"; rc=$? ;;
     *) out="$(bash "$t" 2>&1)"; rc=$? ;;
   esac
   printf '%s\n' "$out"
+  echo "# $t took $((SECONDS - started)) s"
   last="$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)"
   if [[ -n "$last" ]]; then
     total_passed=$((total_passed + ${last%% *}))
