@@ -131,6 +131,17 @@ push() { # VALUE: the README's curl push of a counter, with key + secret
     -d "{\"metrics\":[{\"name\":\"devtest_orders_total\",\"type\":\"counter\",\"value\":$1}]}"
 }
 
+# ------------------------------------------------ refused before starting
+PROMETHEUS_BIN=/nonexistent/prometheus "$DEV" --no-install >"$WORK/missing.log" 2>&1
+rc=$?
+check "a missing package is named, with the apt-get line (exit 1)" bash -c \
+  "[[ $rc == 1 ]] && grep -q 'missing: prometheus (apt-get install prometheus)' '$WORK/missing.log'"
+PROMETHEUS_SCRAPE_INTERVAL=fast "$DEV" --no-install >"$WORK/interval.log" 2>&1
+rc=$?
+check "a bad PROMETHEUS_SCRAPE_INTERVAL is refused (exit 1)" bash -c \
+  "[[ $rc == 1 ]] && grep -q 'PROMETHEUS_SCRAPE_INTERVAL=fast: write it as seconds or minutes' '$WORK/interval.log'"
+check "... before anything started" test ! -e "$PUSHGATE_STACK_DIR"
+
 # ------------------------------------------------------------------ run 1
 check "first run starts" start_dev "$WORK/run1.log"
 check "it ran initdb" grep -q "initdb" "$WORK/run1.log"
