@@ -87,10 +87,11 @@ start_dev() {
   echo "--- $log"; cat "$log"
   return 1
 }
-# stop_dev SIGNAL: returns scripts/dev's exit status; 60 s at most, then kill -9 (status 137)
+# stop_dev SIGNAL: returns scripts/dev's exit status; 60 s at most, then kill -9 (status 137).
+# SIGINT goes to the whole process group, as a terminal's Ctrl-C does (set -m gave the job its own).
 stop_dev() {
   local i
-  kill -"$1" "$DEV_PID"
+  if [[ $1 == INT ]]; then kill -INT -- -"$DEV_PID"; else kill -"$1" "$DEV_PID"; fi
   for ((i = 0; i < 600; i++)); do gone "$DEV_PID" && break; sleep 0.1; done
   gone "$DEV_PID" || { echo "# scripts/dev ignored SIG$1 for 60 s"; kill -KILL "$DEV_PID"; }
   wait "$DEV_PID"
