@@ -57,13 +57,13 @@
     try { target.addEventListener(type, safe(fn), !!capture); } catch (e) { /* no such target */ }
   }
   function later(fn, ms) { return root.setTimeout(safe(fn), ms); }
-  function now() { return perf.now ? perf.now() : +new Date(); }
+  function now() { return perf.now(); } // (without it autoTrack() stops: fewer metrics, no harm)
   function isHidden() { return doc.visibilityState == 'hidden'; }
 
   /* ---------- configuration ---------- */
 
   function attr(name) {
-    return script && script.getAttribute ? script.getAttribute('data-' + name) : null;
+    return script && script.getAttribute('data-' + name);
   }
   // Config booleans and data-* strings alike (false becomes 'false'); absent means on.
   function flag(v) { return !/^(0|false)$/.test(v); }
@@ -122,8 +122,9 @@
     var d = known[name], t = d && d.t, item;
     value = +value;
     if (!d) return warn('unknown metric ' + name); // the server refuses undeclared ones from browsers
-    // track() fits every type; the other methods only some.
-    if (how && !/^(counter inc|gauge inc|gauge dec|histogram obs|summary obs)$/.test(t + ' ' + how)) {
+    // track() fits every type; the other methods only some: counter inc, gauge inc or dec,
+    // histogram or summary obs.
+    if (how && !/^(counter i|gauge [id]|histogram o|summary o)/.test(t + ' ' + how)) {
       return warn(t + ' ' + how + ': ' + name);
     }
     if (!isFinite(value) || (t == 'counter' && value < 0)) return warn('bad value ' + name);
@@ -439,7 +440,7 @@
       }
     }, true);
     on(doc, 'submit', function (e) {
-      var f = e.target, name = f && f.getAttribute && f.getAttribute('data-track');
+      var f = e.target, name = f.getAttribute('data-track'); // a submit's target: the form
       if (name) fire(f, name);
     }, true);
   }

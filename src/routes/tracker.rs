@@ -51,13 +51,18 @@ fn config_json(
         // Only what the library reads: every byte here is sent with each page load.
         .map(|c| json!({"metric_name": c.metric_name, "metric_type": c.metric_type, "labels": c.labels}))
         .collect();
-    json!({
+    let mut config = json!({
         "endpoint": format!("{}/api/v1/metrics", state.public_url),
         "key": key,
-        "auto_track": auto_track,
-        "custom_events": custom_events,
         "metrics": metrics,
-    })
+    });
+    // The library takes an absent option as on: only an option that is off is spelled out.
+    for (option, on) in [("auto_track", auto_track), ("custom_events", custom_events)] {
+        if !on {
+            config[option] = Value::Bool(false);
+        }
+    }
+    config
 }
 
 fn script_response(req: &HttpRequest, body: String) -> HttpResponse {

@@ -226,3 +226,30 @@ async fn dashboard_is_served_with_its_security_headers() {
             .starts_with("text/javascript")
     );
 }
+
+#[tokio::test]
+async fn tracker_routes_serve_the_minified_copy_and_spell_out_only_options_that_are_off() {
+    let app = spawn_app().await;
+    let a = app.signup().await;
+    let get = |query: String| {
+        let url = app.url(&format!("/api/v1/tracker.js?k={}&{query}", a.key.public));
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let on = get("a=1&c=1".into()).await;
+    assert!(
+        !on.contains(r#""auto_track""#) && !on.contains(r#""custom_events""#),
+        "absent means on"
+    );
+    let off = get("a=0&c=1".into()).await;
+    assert!(off.contains(r#""auto_track":false"#) && !off.contains(r#""custom_events""#));
+    let off = get("a=1&c=0".into()).await;
+    assert!(off.contains(r#""custom_events":false"#) && !off.contains(r#""auto_track""#));
+
+    // What the server sends is the committed minified copy (CI checks it matches tracker.js).
+    let min = include_str!("../../frontend/tracker/tracker.min.js");
+    let generic = app.client.get(app.url("/api/v1/client/script.js")).send();
+    assert_eq!(generic.await.unwrap().text().await.unwrap(), min);
+    let (head, tail) = min.split_once("/*PUSHGATE_CONFIG*/null").unwrap();
+    assert!(on.starts_with(head) && on.ends_with(tail));
+}
