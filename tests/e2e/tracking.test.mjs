@@ -1,0 +1,262 @@
+// End-to-end test of the tracking code (SPEC §5.4, §6) in headless Chromium: a site on another
+// origin with the loader snippet (or per-config generated code) pasted in, a real pushgate,
+// Postgres and Pushgateway (harness.mjs), and the series read back from the Pushgateway.
+//
+//   cd tests/e2e && npm ci && PUSHGATE_BIN=… PUSHGATE_TEST_ADMIN_URL=… node --test tracking.test.mjs
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { chromium } from 'playwright-core';
+import { startStack, skipReason, until } from './harness.mjs';
+import { api, startSite, sitePage, readPushgateway, pick, valueOf, histogram } from './tracking-support.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// Bucket edges of the built-in histograms (SPEC §6).
+const EDGES = {
+  page_load_seconds: [0.5, 1, 2, 3, 5, 8, 13],
+  web_vitals_lcp_seconds: [1, 2.5, 4, 6, 10],
+  web_vitals_inp_seconds: [0.1, 0.2, 0.5, 1, 2],
+  web_vitals_cls: [0.05, 0.1, 0.25, 0.5, 1],
+  web_vitals_fcp_seconds: [1, 1.8, 3, 5],
+  web_vitals_ttfb_seconds: [0.2, 0.8, 1.8, 3],
+  time_on_page_seconds: [5, 15, 30, 60, 180, 600],
+};
+// A label default that would end the inline <script> of generated code if it were not escaped.
+const NASTY = '</script><script>window.__escaped=1</script>"\'';
+
+describe('tracking code in headless Chromium', { skip: skipReason() || false, timeout: 5 * 60_000 }, () => {
+  let stack;
+  let site;
+  let browser;
+  const pages = {};
+  const s = {}; // shared between the steps, which run in order
+
+  const post = (path, body) => api(stack.baseUrl, 'POST', path, { body, token: s.token });
+  const config = (metric_name, extra = {}) => post('/metric-configs', { name: metric_name, metric_name, metric_type: 'counter', ...extra });
+  const read = () => readPushgateway(stack.pushgatewayUrl);
+
+  /** Polls the Pushgateway until check(samples) lists no problem; fails with the last ones. */
+  async function settle(check, what) {
+    let problems = [];
+    try {
+      return await until(async () => {
+        const samples = await read();
+        problems = check(samples);
+        return problems.length === 0 && samples;
+      }, { timeoutMs: 30_000, intervalMs: 250, what });
+    } catch (e) {
+      throw new Error(`${e.message}\n  ${problems.join('\n  ')}\n${await stack.logs()}`);
+    }
+  }
+
+  /** A server-side push with the secret; once it is in the Pushgateway, so is everything the
+   * server accepted before it (each push carries the whole aggregate). */
+  async function barrier(name) {
+    const res = await fetch(`${stack.baseUrl}/api/v1/metrics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': s.serverKey.api_key, 'x-api-secret': s.serverKey.api_secret },
+      body: JSON.stringify({ metrics: [{ name, type: 'counter', value: 1 }] }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    return settle((x) => (valueOf(x, name, { tenant: s.tenant }) === 1 ? [] : [`${name} not there yet`]), name);
+  }
+
+  async function openPage(path, { tracked = true } = {}) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const seen = { warnings: [], errors: [], pushes: [], bodies: [] };
+    page.on('console', (m) => { if (m.text().includes('[pushgate]')) seen.warnings.push(m.text()); });
+    page.on('pageerror', (e) => seen.errors.push(String(e)));
+    page.on('response', (r) => { if (r.url().includes('/api/v1/metrics')) seen.pushes.push(r); });
+    page.on('request', (r) => { if (r.url().includes('/api/v1/metrics')) seen.bodies.push(r.postData() || ''); });
+    await page.goto(`${site.origin}${path}`);
+    if (tracked) await page.waitForFunction(() => window.MetricsTracker && window.__ready);
+    return { page, context, seen };
+  }
+
+  before(async () => {
+    stack = await startStack();
+    site = await startSite(pages);
+    const id = randomBytes(4).toString('hex');
+    const signup = await api(stack.baseUrl, 'POST', '/auth/signup', { body: { email: `track-${id}@example.com`, password: `correct-horse-${id}` } });
+    s.token = signup.access_token;
+    s.tenant = String(signup.user.id);
+    s.serverKey = signup.api_key;
+    s.siteKey = await post('/apikeys', { key_name: 'site', allowed_origins: [site.origin] });
+    s.otherKey = await post('/apikeys', { key_name: 'elsewhere', allowed_origins: ['https://shop.example'] });
+    await config('e2e_cta_clicks_total');
+    await config('e2e_signup_submits_total');
+    await config('e2e_plan_choices_total', { labels: { plan: null } });
+    s.newsletter = await config('e2e_newsletter_clicks_total', { auto_track: true, labels: { source: NASTY } });
+
+    const snippet = async (key) => (await post('/code-generation', { api_key_id: key.id, auto_track: true, custom_events: true })).snippet;
+    s.snippet = await snippet(s.siteKey);
+    s.code = (await post(`/metric-configs/${s.newsletter.id}/generate-code`, { api_key_id: s.siteKey.id })).code;
+    pages['/app/'] = sitePage('Shop', s.snippet, `
+      <button id="slow" data-track="e2e_cta_clicks_total">Buy</button>
+      <button id="five" data-track="e2e_cta_clicks_total" data-value="5">Buy five</button>
+      <form data-track="e2e_signup_submits_total"><input name="email" value="a@example.com">
+        <button id="submit" type="submit">Sign up</button></form>`);
+    pages['/config/'] = sitePage('Newsletter', s.code, `
+      <button id="join" data-track="e2e_newsletter_clicks_total">Join</button>
+      <button id="other" data-track="e2e_cta_clicks_total">Not this config's metric</button>`);
+    pages['/refused/'] = sitePage('Elsewhere', await snippet(s.otherKey), '<button id="buy" data-track="e2e_cta_clicks_total">Buy</button>');
+    pages['/bye'] = '<!doctype html><title>bye</title><p>Another page: the previous one was hidden.</p>';
+    pages['/plain/'] = '<!doctype html><title>plain</title><p>No tracking code.</p>';
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await stack?.stop();
+  });
+
+  test('the loader snippet is small, async and holds the key but no secret', () => {
+    assert.ok(Buffer.byteLength(s.snippet) <= 250, `${Buffer.byteLength(s.snippet)} bytes: ${s.snippet}`);
+    assert.match(s.snippet, /^<script async src="http:\/\/127\.0\.0\.1:\d+\/api\/v1\/tracker\.js\?k=pk_\w+&amp;a=1&amp;c=1"><\/script>$/);
+    assert.ok(s.snippet.includes(s.siteKey.api_key));
+    for (const code of [s.snippet, s.code]) assert.ok(!code.includes(s.siteKey.api_secret));
+  });
+
+  test('tracker.js with everything on is at most 3 KB gzipped (one config)', async (t) => {
+    const sizeOf = async (key) => {
+      const res = await fetch(`${stack.baseUrl}/api/v1/tracker.js?k=${key}&a=1&c=1`);
+      assert.equal(res.status, 200);
+      const body = await res.text();
+      return { bytes: Buffer.byteLength(body), gzipped: gzipSync(body, { level: 9 }).length };
+    };
+    // A second account with one typical config.
+    const id = randomBytes(4).toString('hex');
+    const other = await api(stack.baseUrl, 'POST', '/auth/signup', { body: { email: `size-${id}@example.com`, password: `correct-horse-${id}` } });
+    await api(stack.baseUrl, 'POST', '/metric-configs', {
+      token: other.access_token,
+      body: { name: 'Signups', metric_name: 'signups_total', metric_type: 'counter', labels: { plan: null } },
+    });
+    const one = await sizeOf(other.api_key.api_key);
+    const four = await sizeOf(s.siteKey.api_key);
+    t.diagnostic(`tracker.js, everything on, 1 config: ${one.bytes} bytes, ${one.gzipped} gzipped (gzip -9)`);
+    t.diagnostic(`tracker.js, everything on, this test's 4 configs: ${four.bytes} bytes, ${four.gzipped} gzipped`);
+    assert.ok(one.gzipped <= 3072, `${one.gzipped} bytes gzipped`);
+  });
+
+  test('a page on another origin with the snippet: views, SPA routes, vitals, errors, clicks, forms', async () => {
+    const { page, context, seen } = await openPage('/app/');
+    await page.click('#slow'); // 60 ms of work: an interaction INP sees
+    await page.click('#slow');
+    await page.click('#five');
+    await page.click('#submit'); // counts one submit, not also a click
+    await page.evaluate(() => window.MetricsTracker.track('e2e_plan_choices_total', 1, { plan: 'pro' }));
+    await page.evaluate(() => {
+      history.pushState({}, '', '/app/orders/12345');
+      window.__errors = 0;
+      addEventListener('error', () => { window.__errors += 1; });
+      addEventListener('unhandledrejection', () => { window.__errors += 1; });
+      setTimeout(() => { throw new Error('thrown by the site'); });
+      Promise.reject(new Error('rejected by the site'));
+    });
+    await page.waitForFunction(() => window.__errors === 2);
+    await page.goto(`${site.origin}/bye`); // hides the page: CLS, INP and time on page go out
+    await context.close();
+
+    const tenant = s.tenant;
+    const app = { path: '/app/', tenant };
+    const order = { path: '/app/orders/:id', tenant };
+    const counters = [
+      ['page_views_total', app, 1], ['page_views_total', order, 1],
+      ['e2e_cta_clicks_total', { tenant }, 7], ['e2e_signup_submits_total', { tenant }, 1],
+      ['e2e_plan_choices_total', { plan: 'pro', tenant }, 1],
+      ['js_errors_total', { ...order, kind: 'error' }, 1],
+      ['js_errors_total', { ...order, kind: 'unhandledrejection' }, 1],
+    ];
+    const histograms = [...Object.keys(EDGES).map((name) => [name, app]), ['time_on_page_seconds', order]];
+    const samples = await settle((x) => [
+      ...counters.filter(([n, l, v]) => valueOf(x, n, l) !== v).map(([n, l, v]) => `${n} ${JSON.stringify(l)} is ${valueOf(x, n, l)}, want ${v}`),
+      ...histograms.filter(([n, l]) => histogram(x, n, l).count !== 1).map(([n, l]) => `${n} ${JSON.stringify(l)} count is ${histogram(x, n, l).count}, want 1`),
+    ], 'every series of the page');
+
+    for (const [name, labels] of histograms) {
+      assert.deepEqual(histogram(samples, name, labels).edges, EDGES[name], `${name} buckets`);
+    }
+    assert.ok(histogram(samples, 'web_vitals_cls', app).sum > 0, 'the late banner shifted the layout');
+    assert.ok(histogram(samples, 'web_vitals_inp_seconds', app).sum >= 0.04, 'the 60 ms click is the INP');
+    assert.ok(histogram(samples, 'web_vitals_lcp_seconds', app).sum > 0);
+    for (const name of ['page_views_total', 'js_errors_total', 'e2e_cta_clicks_total']) {
+      assert.ok(pick(samples, name).every((x) => x.labels.tenant === tenant), `${name} carries tenant=${tenant}`);
+    }
+    assert.deepEqual(pick(samples, 'web_vitals_fid_seconds'), [], 'FID is not collected');
+    assert.deepEqual(seen.warnings, [], 'the tracker had nothing to complain about');
+    assert.ok(seen.errors.every((e) => /by the site/.test(e)), `only the site's own errors: ${seen.errors}`);
+    assert.ok(seen.pushes.every((r) => r.status() === 200), `push statuses ${seen.pushes.map((r) => r.status())}`);
+  });
+
+  test('per-config generated code: that config only, same library, escaped config', async () => {
+    const { page, context, seen } = await openPage('/config/');
+    assert.equal(await page.evaluate(() => window.__escaped), undefined, 'the label default stayed a string');
+    for (let i = 0; i < 3; i += 1) await page.click('#join');
+    await page.click('#other'); // another config's metric: not in this code
+    await page.evaluate(() => window.MetricsTracker.flush()); // a fetch, whose body the test can see
+    await page.goto(`${site.origin}/bye`);
+    await context.close();
+
+    const tenant = s.tenant;
+    const samples = await settle((x) => [
+      valueOf(x, 'e2e_newsletter_clicks_total', { source: NASTY, tenant }) === 3 ? null : 'newsletter clicks are not 3',
+      valueOf(x, 'page_views_total', { path: '/config/', tenant }) === 1 ? null : 'no page view of /config/ (auto_track is on)',
+      histogram(x, 'web_vitals_lcp_seconds', { path: '/config/', tenant }).count === 1 ? null : 'no LCP of /config/',
+    ].filter(Boolean), 'the generated code\'s series');
+    assert.equal(valueOf(samples, 'e2e_cta_clicks_total', { tenant }), 7, 'unchanged by the config page');
+    assert.ok(seen.bodies.length > 0 && seen.bodies.every((b) => !b.includes('e2e_cta_clicks_total')), 'never sent');
+    assert.ok(seen.warnings.some((w) => w.includes('unknown metric e2e_cta_clicks_total')), `warnings: ${seen.warnings}`);
+  });
+
+  test('a page on an origin the key does not allow: its pushes are refused with 403', async () => {
+    const { page, context, seen } = await openPage('/refused/');
+    await page.click('#buy');
+    await page.evaluate(() => window.MetricsTracker.flush());
+    await until(() => seen.pushes.length > 0, { what: 'a push from the refused page' });
+    for (const r of seen.pushes) {
+      assert.equal(r.status(), 403);
+      assert.equal((await r.json()).error.code, 'forbidden');
+    }
+    assert.ok(seen.warnings.some((w) => w.includes('is not allowed for this API key')), `warnings: ${seen.warnings}`);
+    await context.close();
+
+    const samples = await barrier('e2e_after_refused_total');
+    assert.deepEqual(pick(samples, 'page_views_total', { path: '/refused/' }), []);
+    assert.equal(valueOf(samples, 'e2e_cta_clicks_total', { tenant: s.tenant }), 7);
+  });
+
+  test('a browser push of an undeclared metric or label is refused', async () => {
+    const { page, context } = await openPage('/plain/', { tracked: false });
+    const push = (item, headers = {}) => page.evaluate(async ({ url, body, headers: h }) => {
+      const r = await fetch(url, { method: 'POST', headers: h, body });
+      return { status: r.status, body: await r.json() };
+    }, { url: `${stack.baseUrl}/api/v1/metrics?k=${s.siteKey.api_key}`, body: JSON.stringify({ metrics: [item] }), headers });
+    const refusals = [
+      // application/json makes the browser send a CORS preflight first: it must be answered.
+      [{ name: 'e2e_undeclared_total', type: 'counter', value: 1 }, { 'content-type': 'application/json' }, 'undeclared_metric'],
+      [{ name: 'e2e_plan_choices_total', type: 'counter', value: 1, labels: { plan: 'pro', colour: 'red' } }, {}, 'label_not_declared'],
+      [{ name: 'page_views_total', type: 'counter', value: 1, labels: { path: '/plain/', user: 'bob' } }, {}, 'label_not_declared'],
+    ];
+    for (const [item, headers, code] of refusals) {
+      const r = await push(item, headers);
+      assert.equal(r.status, 422, JSON.stringify(r.body));
+      assert.equal(r.body.error.details.errors[0].code, code, JSON.stringify(r.body));
+    }
+    const ok = await push({ name: 'e2e_plan_choices_total', type: 'counter', value: 1, labels: { plan: 'free' } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    await context.close();
+
+    const samples = await settle((x) => (valueOf(x, 'e2e_plan_choices_total', { plan: 'free', tenant: s.tenant }) === 1 ? [] : ['the accepted push is not there']), 'the accepted push');
+    assert.deepEqual(pick(samples, 'e2e_undeclared_total'), []);
+    assert.deepEqual(pick(samples, 'e2e_plan_choices_total').filter((x) => 'colour' in x.labels), []);
+    assert.deepEqual(pick(samples, 'page_views_total', { path: '/plain/' }), []);
+  });
+});
