@@ -58,6 +58,12 @@ pub enum SeriesValue {
     },
 }
 
+/// Sums of finite values can still overflow to an infinity, which would then be pushed for
+/// good: saturate at the largest finite value instead (far past any meaningful total).
+fn finite(x: f64) -> f64 {
+    x.clamp(f64::MIN, f64::MAX)
+}
+
 impl SeriesValue {
     pub fn new(schema: &MetricSchema, now: i64) -> Self {
         match schema.kind {
@@ -82,9 +88,9 @@ impl SeriesValue {
     /// ignored rather than trusted.
     pub fn apply(&mut self, update: Update, now: i64) {
         match (self, update) {
-            (Self::Counter(v), Update::Add(x)) => *v += x,
+            (Self::Counter(v), Update::Add(x)) => *v = finite(*v + x),
             (Self::Gauge(v), Update::Set(x)) => *v = x,
-            (Self::Gauge(v), Update::Add(x)) => *v += x,
+            (Self::Gauge(v), Update::Add(x)) => *v = finite(*v + x),
             (
                 Self::Histogram {
                     bounds,
@@ -98,7 +104,7 @@ impl SeriesValue {
                 if let Some(i) = bounds.iter().position(|b| x <= *b) {
                     counts[i] += 1;
                 }
-                *sum += x;
+                *sum = finite(*sum + x);
                 *count += 1;
             }
             (
@@ -108,7 +114,7 @@ impl SeriesValue {
                 Update::Observe(x),
             ) => {
                 window.observe(x, now);
-                *sum += x;
+                *sum = finite(*sum + x);
                 *count += 1;
             }
             _ => {}
