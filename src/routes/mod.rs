@@ -60,17 +60,20 @@ pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceC
                 .service(
                     web::resource("/auth/signup")
                         .wrap(per_ip())
-                        .route(web::post().to(auth::signup)),
+                        .route(web::post().to(auth::signup))
+                        .default_service(web::to(method_not_allowed)),
                 )
                 .service(
                     web::resource("/auth/signin")
                         .wrap(per_ip())
-                        .route(web::post().to(auth::signin)),
+                        .route(web::post().to(auth::signin))
+                        .default_service(web::to(method_not_allowed)),
                 )
                 .service(
                     web::resource("/auth/refresh")
                         .wrap(per_ip())
-                        .route(web::post().to(auth::refresh)),
+                        .route(web::post().to(auth::refresh))
+                        .default_service(web::to(method_not_allowed)),
                 )
                 .configure(|cfg| api_routes(cfg, &limits, &proxies))
                 .default_service(web::to(not_found)),
@@ -123,7 +126,8 @@ fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<V
                         .add(("Cross-Origin-Resource-Policy", "cross-origin")),
                 )
                 .route(web::post().to(ingest::push_metrics))
-                .route(web::method(actix_web::http::Method::OPTIONS).to(ingest::preflight)),
+                .route(web::method(actix_web::http::Method::OPTIONS).to(ingest::preflight))
+                .default_service(web::to(method_not_allowed)),
         );
 }
 
@@ -134,6 +138,20 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         "not_found",
         &format!(
             "no such endpoint: {} {}; see the API reference in docs/api.md",
+            req.method(),
+            req.path()
+        ),
+        serde_json::Value::Null,
+    ))
+}
+
+/// A known path with a method it does not take: 405 in the JSON error shape (actix's own 405
+/// has an empty body).
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    HttpResponse::MethodNotAllowed().json(crate::error::error_body(
+        "method_not_allowed",
+        &format!(
+            "{} is not allowed on {}; see the API reference in docs/api.md",
             req.method(),
             req.path()
         ),
