@@ -6,6 +6,7 @@ mod api_keys;
 mod auth;
 mod faults;
 mod health;
+mod hostile;
 mod ingest;
 mod metric_configs;
 mod migrations;

@@ -191,6 +191,21 @@ impl TestApp {
         Self::read(resp).await
     }
 
+    /// A key + secret push of any bytes (hostile-input tests).
+    pub async fn push_raw_bytes(&self, key: &Key, body: Vec<u8>) -> Response {
+        let resp = self
+            .client
+            .post(self.url("/api/v1/metrics"))
+            .header("X-API-Key", &key.public)
+            .header("X-API-Secret", &key.secret)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("push sent");
+        Self::read(resp).await
+    }
+
     /// Waits until the Pushgateway shows `name{labels}` with `value`.
     pub async fn pushgateway_shows(&self, name: &str, labels: &[(&str, &str)], value: f64) {
         let what = format!("{name}{labels:?} = {value} in the Pushgateway");
