@@ -109,6 +109,11 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
       <button id="join" data-track="e2e_newsletter_clicks_total">Join</button>
       <button id="other" data-track="e2e_cta_clicks_total">Not this config's metric</button>`);
     pages['/refused/'] = sitePage('Elsewhere', await snippet(s.otherKey), '<button id="buy" data-track="e2e_cta_clicks_total">Buy</button>');
+    const generic = `<script async src="${stack.baseUrl}/api/v1/client/script.js" data-key="${s.siteKey.api_key}"></script>`;
+    pages['/generic/'] = sitePage('Generic', generic, '<button id="buy" data-track="e2e_cta_clicks_total">Buy</button>');
+    // The snippet's load event says the second copy has run (an async script runs, then loads).
+    const second = '<script>document.querySelector(\'script[src*="tracker.js"]\').addEventListener(\'load\', function () { window.__second = true; });</script>';
+    pages['/twice/'] = sitePage('Twice', `${s.code}\n${s.snippet}\n${second}`, '');
     pages['/bye'] = '<!doctype html><title>bye</title><p>Another page: the previous one was hidden.</p>';
     pages['/plain/'] = '<!doctype html><title>plain</title><p>No tracking code.</p>';
 
@@ -217,6 +222,30 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     assert.equal(valueOf(samples, 'e2e_cta_clicks_total', { tenant }), 7, 'unchanged by the config page');
     assert.ok(seen.bodies.length > 0 && seen.bodies.every((b) => !b.includes('e2e_cta_clicks_total')), 'never sent');
     assert.ok(seen.warnings.some((w) => w.includes('unknown metric e2e_cta_clicks_total')), `warnings: ${seen.warnings}`);
+  });
+
+  test('the generic client/script.js, configured by data-* attributes: built-in metrics only', async () => {
+    const { page, context, seen } = await openPage('/generic/');
+    await page.click('#buy'); // not known to the generic library: no config was injected
+    await page.goto(`${site.origin}/bye`);
+    await context.close();
+    const samples = await settle((x) => [
+      valueOf(x, 'page_views_total', { path: '/generic/', tenant: s.tenant }) === 1 ? null : 'no page view of /generic/',
+      histogram(x, 'web_vitals_fcp_seconds', { path: '/generic/', tenant: s.tenant }).count === 1 ? null : 'no FCP of /generic/',
+    ].filter(Boolean), 'the generic script\'s series');
+    assert.equal(valueOf(samples, 'e2e_cta_clicks_total', { tenant: s.tenant }), 7);
+    assert.ok(seen.warnings.some((w) => w.includes('unknown metric e2e_cta_clicks_total')), `warnings: ${seen.warnings}`);
+  });
+
+  test('the library loaded twice on one page (generated code and snippet) counts once', async () => {
+    const { page, context } = await openPage('/twice/');
+    await page.waitForFunction(() => window.__second);
+    await page.goto(`${site.origin}/bye`);
+    await context.close();
+    const samples = await settle((x) => (histogram(x, 'time_on_page_seconds', { path: '/twice/', tenant: s.tenant }).count >= 1 ? [] : ['no time on page of /twice/']), '/twice/');
+    assert.equal(valueOf(samples, 'page_views_total', { path: '/twice/', tenant: s.tenant }), 1);
+    assert.equal(histogram(samples, 'time_on_page_seconds', { path: '/twice/', tenant: s.tenant }).count, 1);
+    assert.equal(histogram(samples, 'web_vitals_lcp_seconds', { path: '/twice/', tenant: s.tenant }).count, 1);
   });
 
   test('a page on an origin the key does not allow: its pushes are refused with 403', async () => {
