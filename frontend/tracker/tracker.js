@@ -1,5 +1,6 @@
 /*
- * pushgate browser tracker (SPEC §6). Readable source; the server may serve a minified copy.
+ * pushgate browser tracker (SPEC §6). Readable source: the server serves tracker.min.js, made
+ * from this file by minify.mjs (`npm run minify`; commit both, CI checks they match).
  *
  * Served in three forms:
  *  - /api/v1/tracker.js?k=… and per-config generated code: the server replaces the config
@@ -9,7 +10,8 @@
  * The marker must occur exactly once in this file: comments never spell it out.
  *
  * House rules: never throw into the host page; no cookies, no storage, no visitor ids.
- * ES5 on purpose: no build step, and old browsers simply get fewer metrics.
+ * ES5 on purpose: the copy served is this code minified, not transpiled, and old browsers
+ * simply get fewer metrics. Every byte counts: the served copy must stay under 3 KB gzipped.
  */
 (function (root, injected) {
   'use strict';
