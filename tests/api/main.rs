@@ -8,6 +8,7 @@ mod faults;
 mod health;
 mod hostile;
 mod ingest;
+mod isolation;
 mod metric_configs;
 mod migrations;
 mod rate_limits;
