@@ -114,10 +114,11 @@ impl Forwarder {
 
     /// One cycle: snapshot, checkpoint (when due), push. Returns whether it checkpointed.
     pub async fn flush_once(&self, checkpoint: bool) -> Result<bool, FlushError> {
+        let started = Instant::now();
         let snapshot = self.aggregator.snapshot(self.series_ttl.as_secs() as i64);
-        self.metrics
-            .active_series
-            .set(snapshot.series_count() as i64);
+        let series = snapshot.series_count();
+        self.metrics.active_series.set(series as i64);
+        let snapshot_ms = started.elapsed().as_secs_f64() * 1e3;
         let (snapshot, saved) = if checkpoint {
             let (snapshot, bytes) = tokio::task::spawn_blocking(move || {
                 let bytes = snapshot.to_bytes();
@@ -135,7 +136,17 @@ impl Forwarder {
         } else {
             (snapshot, false)
         };
-        self.push(snapshot).await?;
+        let checkpoint_ms = started.elapsed().as_secs_f64() * 1e3 - snapshot_ms;
+        let (render_ms, put_ms) = self.push(snapshot).await?;
+        // The bench (bench/run) reads these figures; operators can see them with RUST_LOG.
+        tracing::debug!(
+            series,
+            snapshot_ms,
+            checkpoint_ms,
+            render_ms,
+            put_ms,
+            "flush done"
+        );
         Ok(saved)
     }
 
@@ -146,7 +157,8 @@ impl Forwarder {
             .map_err(|e| e.to_string())
     }
 
-    async fn push(&self, snapshot: Snapshot) -> Result<(), FlushError> {
+    /// Renders and PUTs a snapshot; returns the milliseconds spent rendering and in the PUT.
+    async fn push(&self, snapshot: Snapshot) -> Result<(f64, f64), FlushError> {
         let started = Instant::now();
         self.metrics.pushes.inc();
         let result = self.push_inner(snapshot).await;
@@ -154,7 +166,7 @@ impl Forwarder {
             .push_duration
             .observe(started.elapsed().as_secs_f64());
         match &result {
-            Ok(()) => self
+            Ok(_) => self
                 .metrics
                 .last_successful_push
                 .set(chrono::Utc::now().timestamp_millis() as f64 / 1000.0),
@@ -163,11 +175,13 @@ impl Forwarder {
         result
     }
 
-    async fn push_inner(&self, snapshot: Snapshot) -> Result<(), FlushError> {
+    async fn push_inner(&self, snapshot: Snapshot) -> Result<(f64, f64), FlushError> {
+        let started = Instant::now();
         let body = tokio::task::spawn_blocking(move || render::encode(&snapshot))
             .await
             .map_err(|e| FlushError::Push(e.to_string()))?
             .map_err(|e| FlushError::Push(format!("encoding failed: {e}")))?;
+        let render_ms = started.elapsed().as_secs_f64() * 1e3;
         let response = self
             .client
             .put(&self.group_url)
@@ -178,7 +192,7 @@ impl Forwarder {
             .map_err(|e| FlushError::Push(e.to_string()))?;
         let status = response.status();
         if status.is_success() {
-            return Ok(());
+            return Ok((render_ms, started.elapsed().as_secs_f64() * 1e3 - render_ms));
         }
         let text = response.text().await.unwrap_or_default();
         Err(FlushError::Push(format!(
