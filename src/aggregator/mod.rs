@@ -3,6 +3,7 @@
 //! Batches are validated before they get here; applying one takes a single short lock.
 
 mod dedupe;
+mod intern;
 pub mod names;
 pub mod render;
 mod series;
@@ -16,6 +17,7 @@ pub use snapshot::{LabelSet, Snapshot};
 use crate::domain::{MetricKind, UserId};
 use crate::ingest::outcome::{BatchOutcome, ItemError};
 use dedupe::Dedupe;
+use intern::LabelInterner;
 use names::NameClaims;
 use parking_lot::Mutex;
 use series::SeriesValue;
@@ -61,6 +63,7 @@ struct State {
     /// oldest `touched` at the last snapshot: a lower bound, to know when series will expire
     earliest_touched: Option<i64>,
     dedupe: Dedupe,
+    labels: LabelInterner,
 }
 
 #[derive(Clone)]
@@ -91,7 +94,7 @@ impl Aggregator {
         tenant: UserId,
         batch_key: Option<BatchKey>,
         total_items: usize,
-        samples: Vec<Sample>,
+        samples: &[Sample],
         mut errors: Vec<ItemError>,
         declared_claims: &NameClaims,
     ) -> BatchOutcome {
@@ -108,7 +111,7 @@ impl Aggregator {
         for sample in samples {
             if let Err(error) = state.apply(
                 tenant,
-                &sample,
+                sample,
                 now,
                 self.max_series_per_tenant,
                 declared_claims,
@@ -213,10 +216,11 @@ impl Aggregator {
             let mut series = HashMap::with_capacity(family.series.len());
             for s in family.series {
                 *state.series_per_tenant.entry(s.tenant).or_default() += 1;
+                let labels = state.labels.intern(&s.labels);
                 series.insert(
                     SeriesKey {
                         tenant: s.tenant,
-                        labels: s.labels,
+                        labels,
                     },
                     Series {
                         value: restore_value(s.value, now),
@@ -348,29 +352,36 @@ impl State {
                 }
             }
         }
-        let key = SeriesKey {
+        let mut key = SeriesKey {
             tenant,
             labels: sample.labels.clone(),
         };
-        let exists = self
-            .families
-            .get(&sample.name)
-            .is_some_and(|f| f.series.contains_key(&key));
-        if !exists {
-            let count = self.series_per_tenant.entry(tenant).or_default();
-            if *count >= max_series {
-                return Err(reject(
-                    "series_limit",
-                    format!(
-                        "this account already has {count} active series, the limit (max_series_per_tenant) is {max_series}: reduce label values or wait for idle series to expire"
-                    ),
-                ));
+        // The common case, an existing series: two lookups, no allocation.
+        if let Some(family) = self.families.get_mut(&sample.name)
+            && let Some(series) = family.series.get_mut(&key)
+        {
+            series.value.apply(sample.update, now);
+            series.touched = now;
+            if family.help.is_none() {
+                family.help.clone_from(&sample.schema.help);
             }
-            *count += 1;
+            self.dirty = true;
+            return Ok(());
         }
+        let count = self.series_per_tenant.entry(tenant).or_default();
+        if *count >= max_series {
+            return Err(reject(
+                "series_limit",
+                format!(
+                    "this account already has {count} active series, the limit (max_series_per_tenant) is {max_series}: reduce label values or wait for idle series to expire"
+                ),
+            ));
+        }
+        *count += 1;
         if !self.families.contains_key(&sample.name) {
             self.claims.claim(&sample.name, kind);
         }
+        // a new series only: the name is copied once per series, not per sample
         let family = self
             .families
             .entry(sample.name.clone())
@@ -382,19 +393,24 @@ impl State {
         if family.help.is_none() {
             family.help.clone_from(&sample.schema.help);
         }
-        let series = family.series.entry(key).or_insert_with(|| Series {
-            value: SeriesValue::new(&sample.schema, now),
-            touched: now,
-            declared: sample.declared,
-        });
-        series.value.apply(sample.update, now);
-        series.touched = now;
+        key.labels = self.labels.intern(&key.labels);
+        let mut value = SeriesValue::new(&sample.schema, now);
+        value.apply(sample.update, now);
+        family.series.insert(
+            key,
+            Series {
+                value,
+                touched: now,
+                declared: sample.declared,
+            },
+        );
         self.dirty = true;
         Ok(())
     }
 
     fn retain(&mut self, keep: impl Fn(&str, &SeriesKey, &Series) -> bool) {
         let mut emptied = Vec::new();
+        let mut removed = false;
         for (name, family) in &mut self.families {
             let per_tenant = &mut self.series_per_tenant;
             let before = family.series.len();
@@ -407,6 +423,7 @@ impl State {
             });
             if family.series.len() != before {
                 self.dirty = true;
+                removed = true;
             }
             if family.series.is_empty() {
                 emptied.push(name.clone());
@@ -417,6 +434,9 @@ impl State {
             self.claims.release(&name);
         }
         self.series_per_tenant.retain(|_, n| *n > 0);
+        if removed {
+            self.labels.purge();
+        }
     }
 
     fn expire(&mut self, oldest_kept: i64) {

@@ -62,7 +62,13 @@ impl LiveStats {
         let mut tenants = self.tenants.lock();
         let t = tenants.entry(tenant).or_default();
         for name in accepted {
-            let live = t.metrics.entry((*name).to_owned()).or_default();
+            // the name is copied only the first time a metric is seen, not for every item
+            if !t.metrics.contains_key(*name) {
+                t.metrics.insert((*name).to_owned(), MetricLive::default());
+            }
+            let Some(live) = t.metrics.get_mut(*name) else {
+                continue;
+            };
             bump(live, minute, 1, 0);
             live.last_seen = Some(now);
         }

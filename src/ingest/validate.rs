@@ -46,6 +46,26 @@ fn builtin_schemas() -> &'static HashMap<&'static str, Arc<MetricSchema>> {
     })
 }
 
+/// The schema of an undeclared metric, one shared copy per type (not three allocations per item).
+fn undeclared_schema(kind: MetricKind) -> Arc<MetricSchema> {
+    static SCHEMAS: OnceLock<[Arc<MetricSchema>; 4]> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| {
+        [
+            MetricKind::Counter,
+            MetricKind::Gauge,
+            MetricKind::Histogram,
+            MetricKind::Summary,
+        ]
+        .map(|k| Arc::new(MetricSchema::undeclared(k)))
+    });
+    match kind {
+        MetricKind::Counter => schemas[0].clone(),
+        MetricKind::Gauge => schemas[1].clone(),
+        MetricKind::Histogram => schemas[2].clone(),
+        MetricKind::Summary => schemas[3].clone(),
+    }
+}
+
 impl Judge<'_> {
     pub fn judge(&self, index: usize, item: &Value) -> Result<Sample, ItemError> {
         let fail = |name: Option<&str>, code: &'static str, message: String| ItemError {
@@ -109,7 +129,7 @@ impl Judge<'_> {
         let (schema, declared) = match known {
             Known::Declared(d) => (d.schema.clone(), true),
             Known::Builtin(_, schema) => (schema, false),
-            Known::Undeclared => (Arc::new(MetricSchema::undeclared(kind)), false),
+            Known::Undeclared => (undeclared_schema(kind), false),
         };
         Ok(Sample {
             index,

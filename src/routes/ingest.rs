@@ -1,7 +1,7 @@
 //! `POST /api/v1/metrics`: the ingestion endpoint (SPEC §5). Route → key cache → validator →
 //! aggregator; the forwarder pushes the aggregate later.
 
-use crate::aggregator::BatchKey;
+use crate::aggregator::{BatchKey, Sample};
 use crate::error::{ApiError, error_body};
 use crate::extract::read_limited;
 use crate::ingest::credentials::authenticate;
@@ -69,10 +69,10 @@ async fn ingest(
     payload: &mut web::Payload,
 ) -> Result<BatchOutcome, ApiError> {
     let headers = req.headers();
-    let query_key = key_from_query(req.query_string());
-    let api_key = header_str(headers, "x-api-key")
-        .map(str::to_owned)
-        .or(query_key);
+    let api_key = match header_str(headers, "x-api-key") {
+        Some(key) => Some(key.to_owned()),
+        None => key_from_query(req.query_string()),
+    };
     let registry = state.keys.registry();
     let pusher = authenticate(
         &registry,
@@ -109,7 +109,6 @@ async fn ingest(
             Err(e) => errors.push(e),
         }
     }
-    let names: Vec<(usize, String)> = samples.iter().map(|s| (s.index, s.name.clone())).collect();
     let batch_key = batch_id.map(|id| BatchKey {
         key_id: pusher.key.id,
         batch_id: id.into(),
@@ -118,12 +117,12 @@ async fn ingest(
         tenant,
         batch_key,
         items.len(),
-        samples,
+        &samples,
         errors,
         &registry.claims,
     );
     if !outcome.duplicate {
-        record(state, tenant, &names, &outcome.errors);
+        record(state, tenant, &samples, &outcome.errors);
     }
     Ok(outcome)
 }
@@ -131,13 +130,14 @@ async fn ingest(
 fn record(
     state: &AppState,
     tenant: crate::domain::UserId,
-    names: &[(usize, String)],
+    samples: &[Sample],
     errors: &[ItemError],
 ) {
-    let accepted: Vec<&str> = names
+    // borrowed from the samples: the live view costs no copy of the names
+    let accepted: Vec<&str> = samples
         .iter()
-        .filter(|(i, _)| errors.binary_search_by_key(i, |e| e.index).is_err())
-        .map(|(_, n)| n.as_str())
+        .filter(|s| errors.binary_search_by_key(&s.index, |e| e.index).is_err())
+        .map(|s| s.name.as_str())
         .collect();
     state.metrics.items_accepted.inc_by(accepted.len() as u64);
     for e in errors {
