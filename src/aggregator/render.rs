@@ -2,7 +2,7 @@
 //! crate's text encoder (never hand-escaped): one family per name, one HELP and one TYPE,
 //! every series labelled with its tenant.
 
-use super::snapshot::{Snapshot, ValueSnapshot};
+use super::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
 use crate::domain::MetricKind;
 use prometheus::proto::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile,
@@ -29,35 +29,26 @@ fn metric_type(kind: MetricKind) -> MetricType {
     }
 }
 
-pub fn to_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
-    let mut families: Vec<MetricFamily> = snapshot
-        .families
+/// One metric family holding `series` (all or a slice of a family's series).
+fn to_family(f: &FamilySnapshot, series: &[SeriesSnapshot]) -> MetricFamily {
+    let mut family = MetricFamily::default();
+    family.set_name(f.name.clone());
+    family.set_help(f.help.clone().unwrap_or_else(|| DEFAULT_HELP.to_owned()));
+    family.set_field_type(metric_type(f.kind));
+    let metrics = series
         .iter()
-        .filter(|f| !f.series.is_empty())
-        .map(|f| {
-            let mut family = MetricFamily::default();
-            family.set_name(f.name.clone());
-            family.set_help(f.help.clone().unwrap_or_else(|| DEFAULT_HELP.to_owned()));
-            family.set_field_type(metric_type(f.kind));
-            let metrics = f
-                .series
-                .iter()
-                .map(|s| {
-                    let mut m = Metric::default();
-                    let mut labels = Vec::with_capacity(s.labels.len() + 1);
-                    labels.push(label(TENANT_LABEL, &s.tenant.to_string()));
-                    labels.extend(s.labels.iter().map(|(k, v)| label(k, v)));
-                    m.set_label(labels);
-                    set_value(&mut m, &s.value);
-                    m
-                })
-                .collect();
-            family.set_metric(metrics);
-            family
+        .map(|s| {
+            let mut m = Metric::default();
+            let mut labels = Vec::with_capacity(s.labels.len() + 1);
+            labels.push(label(TENANT_LABEL, &s.tenant.to_string()));
+            labels.extend(s.labels.iter().map(|(k, v)| label(k, v)));
+            m.set_label(labels);
+            set_value(&mut m, &s.value);
+            m
         })
         .collect();
-    families.sort_by(|a, b| a.name().cmp(b.name()));
-    families
+    family.set_metric(metrics);
+    family
 }
 
 fn set_value(m: &mut Metric, value: &ValueSnapshot) {
@@ -121,10 +112,101 @@ fn set_value(m: &mut Metric, value: &ValueSnapshot) {
     }
 }
 
+/// Series per encoder call. A family is encoded in slices of this many series, so the
+/// protobuf copies alive at once stay small (at 1M series, building them all at once took
+/// hundreds of MB that the allocator kept after the push; see docs/performance.md).
+const CHUNK: usize = 2048;
+
 /// The text exposition of a snapshot, ready to PUT to the Pushgateway.
 pub fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, prometheus::Error> {
-    let families = to_families(snapshot);
+    encode_in_chunks(snapshot, CHUNK)
+}
+
+fn encode_in_chunks(snapshot: &Snapshot, chunk: usize) -> Result<Vec<u8>, prometheus::Error> {
+    let mut families: Vec<&FamilySnapshot> = snapshot
+        .families
+        .iter()
+        .filter(|f| !f.series.is_empty())
+        .collect();
+    families.sort_by(|a, b| a.name.cmp(&b.name));
+    let encoder = TextEncoder::new();
     let mut buf = Vec::with_capacity(snapshot.series_count() * 96);
-    TextEncoder::new().encode(&families, &mut buf)?;
+    let mut part = Vec::new();
+    for f in families {
+        for (i, series) in f.series.chunks(chunk).enumerate() {
+            let family = to_family(f, series);
+            if i == 0 {
+                encoder.encode(&[family], &mut buf)?;
+                continue;
+            }
+            // A later slice of the same family: the encoder wrote its HELP and TYPE lines
+            // again (one line each, the help text is escaped), which the Pushgateway refuses.
+            part.clear();
+            encoder.encode(&[family], &mut part)?;
+            let body = part
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth(1)
+                .map_or(part.len(), |(at, _)| at + 1);
+            buf.extend_from_slice(&part[body..]);
+        }
+    }
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregator::snapshot::SeriesSnapshot;
+    use crate::domain::UserId;
+
+    fn snapshot(n: usize) -> Snapshot {
+        let tenant = UserId(uuid::Uuid::new_v4());
+        let series = |value: fn(usize) -> ValueSnapshot| {
+            (0..n)
+                .map(|i| SeriesSnapshot {
+                    tenant,
+                    labels: vec![("path".into(), format!("/p\n\"{i}").into())].into(),
+                    touched: 0,
+                    declared: false,
+                    value: value(i),
+                })
+                .collect()
+        };
+        Snapshot {
+            families: vec![
+                FamilySnapshot {
+                    name: "views_total".into(),
+                    kind: MetricKind::Counter,
+                    help: Some("multi\nline help".into()),
+                    series: series(|i| ValueSnapshot::Counter(i as f64)),
+                },
+                FamilySnapshot {
+                    name: "load_seconds".into(),
+                    kind: MetricKind::Histogram,
+                    help: None,
+                    series: series(|i| ValueSnapshot::Histogram {
+                        bounds: vec![0.1, 1.0].into(),
+                        counts: vec![i as u64, 1].into(),
+                        sum: 2.0,
+                        count: i as u64 + 1,
+                    }),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn chunked_encoding_equals_encoding_each_family_at_once() {
+        let s = snapshot(7);
+        let whole = encode_in_chunks(&s, usize::MAX).unwrap();
+        for chunk in [1, 2, 3, 7] {
+            assert_eq!(encode_in_chunks(&s, chunk).unwrap(), whole, "chunk {chunk}");
+        }
+        let text = String::from_utf8(whole).unwrap();
+        assert_eq!(text.matches("# TYPE").count(), 2);
+        assert_eq!(text.matches("# HELP").count(), 2);
+        assert_eq!(text.matches("views_total{").count(), 7);
+    }
 }
