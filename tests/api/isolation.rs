@@ -2,6 +2,7 @@
 //! deleted user's tokens stop working everywhere, a key only ever writes its own tenant's
 //! series, cookies and headers are safe, and no secret reaches a response or a log line.
 
+mod flood;
 mod logs;
 
 use crate::helpers::{Account, TestApp, exposition, spawn_app, spawn_app_with};

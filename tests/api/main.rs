@@ -11,6 +11,7 @@ mod ingest;
 mod isolation;
 mod metric_configs;
 mod migrations;
+mod outages;
 mod rate_limits;
 mod restarts;
 mod tracking;

@@ -2,6 +2,8 @@
 //! and typed helpers for the API.
 
 pub mod exposition;
+pub mod load;
+pub mod own_postgres;
 pub mod postgres;
 pub mod pushgateway;
 
@@ -204,6 +206,16 @@ impl TestApp {
             .await
             .expect("push sent");
         Self::read(resp).await
+    }
+
+    /// Waits until the Pushgateway shows `name{tenant}` at `min` or more.
+    pub async fn pushgateway_shows_at_least(&self, name: &str, tenant: &str, min: f64) {
+        let what = format!("{name}{{tenant={tenant}}} >= {min} in the Pushgateway");
+        eventually(Duration::from_secs(15), &what, || async {
+            let text = self.pushgateway.metrics_text().await;
+            exposition::find(&text, name, &[("tenant", tenant)]).filter(|v| *v >= min)
+        })
+        .await;
     }
 
     /// Waits until the Pushgateway shows `name{labels}` with `value`.
