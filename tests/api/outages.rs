@@ -1,5 +1,8 @@
 //! Faults with real processes (issue 8): Postgres stopped and started again, the Pushgateway
-//! killed under steady load, two pushgate instances behind one Pushgateway.
+//! killed under steady load, two pushgate instances behind one Pushgateway. The soak
+//! (`scripts/soak`, not in CI) lives here too.
+
+mod soak;
 
 use crate::helpers::load::{self, Load};
 use crate::helpers::own_postgres::OwnCluster;
