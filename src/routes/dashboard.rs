@@ -1,8 +1,9 @@
 //! The admin dashboard's files, embedded in the binary (one file to deploy), served at `/`
-//! with a CSP that allows no inline script, and X-Frame-Options: DENY.
+//! with a CSP that allows no inline script, and X-Frame-Options: DENY; gzip-encoded to clients
+//! that accept it (actix-web's `Compress`; the files carry no ETag, so none needs care).
 
 use crate::security_headers::DASHBOARD_CSP;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, guard, middleware::Compress, web};
 
 macro_rules! files {
     ($($name:literal => $mime:literal),* $(,)?) => {
@@ -42,8 +43,15 @@ pub async fn get_dashboard_file(req: HttpRequest) -> HttpResponse {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(get_dashboard_file));
-    for (name, _, _) in FILES {
-        cfg.route(&format!("/{name}"), web::get().to(get_dashboard_file));
+    let paths =
+        std::iter::once("/".to_owned()).chain(FILES.iter().map(|(n, _, _)| format!("/{n}")));
+    for path in paths {
+        // The GET guard on the resource, as `cfg.route` puts it: other methods fall through.
+        cfg.service(
+            web::resource(path)
+                .guard(guard::Get())
+                .wrap(Compress::default())
+                .to(get_dashboard_file),
+        );
     }
 }

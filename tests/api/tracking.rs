@@ -1,3 +1,5 @@
+mod compression;
+
 use crate::helpers::{TestApp, spawn_app};
 use serde_json::json;
 
