@@ -89,3 +89,48 @@ async fn a_flood_from_one_key_does_not_slow_another_key() {
         "B's p99 {p99:?} under A's flood (bound {P99_BOUND:?})"
     );
 }
+
+#[tokio::test]
+async fn browser_ingestion_is_limited_per_ip_and_a_spoofed_forwarded_for_does_not_evade_it() {
+    let app = crate::helpers::spawn_app_with(|s| s.rate_limits.browser_rate_per_ip = 1).await;
+    let a = app.signup().await;
+    let batch = json!({"metrics": [{"name": "page_views_total", "type": "counter", "value": 1, "labels": {"path": "/"}}]});
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    // burst 5 at 1 per second: 20 quick requests must hit the limit, whatever X-Forwarded-For says
+    for i in 0..20 {
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1/metrics?k={}", a.key.public)))
+            .header("Origin", "https://site.example")
+            .header("Content-Type", "text/plain")
+            .header("X-Forwarded-For", format!("10.0.0.{i}"))
+            .body(batch.to_string())
+            .send()
+            .await
+            .expect("an answer");
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            retry_after = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            assert_eq!(body["error"]["code"], "rate_limited");
+        }
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(
+        statuses[..5].iter().all(|s| *s == 200),
+        "the burst is served: {statuses:?}"
+    );
+    assert!(retry_after.is_some_and(|s| s >= 1));
+    // server-side pushes (key and secret) from the same address are not browser traffic
+    let r = app
+        .push(
+            &a.key,
+            json!({"metrics": [{"name": "server_total", "type": "counter", "value": 1}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+}
