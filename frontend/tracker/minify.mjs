@@ -12,9 +12,9 @@ import { minify } from 'terser';
 
 const MARKER = '/*PUSHGATE_CONFIG*/null';
 const STAND_IN = '__PUSHGATE_CONFIG__';
-// gzip -9 bytes of the library alone: with a key and one config injected, tracker.js stays
-// within the 3 KB of the issue (tests/e2e/tracking.test.mjs measures the served file).
-const BUDGET = 3000;
+// gzip -9 bytes of the library alone. A key and four configs add ~150 bytes; the served
+// tracker.js must stay within 3,000 (tests/e2e/tracking.test.mjs measures what goes out).
+const BUDGET = 2850;
 const dir = new URL('./', import.meta.url);
 
 function once(text, needle, what) {

@@ -14,8 +14,6 @@
  * simply get fewer metrics. Every byte counts: the served copy must stay under 3 KB gzipped.
  */
 (function (root, injected) {
-  'use strict';
-
   // A second copy on the same page (two snippets, snippet + generated code) is a no-op:
   // nothing is counted twice and no listener is added twice.
   if (!root || (root.MetricsTracker || {}).__pushgate) return;
@@ -34,7 +32,7 @@
   var MAX_TRIES = 6; // attempts per batch, 1 s, 2 s, 4 s … apart (plus jitter)
   var H = 'histogram';
 
-  var cfg; // {url, auto, custom, metrics}, see readConfig()
+  var url; // where every send goes: the endpoint with the key, see the start at the end
 
   /* ---------- small helpers ---------- */
 
@@ -56,7 +54,7 @@
     for (var i = 0; list && i < list.length; i++) fn(list[i], i);
   }
   function on(target, type, fn, capture) {
-    try { target.addEventListener(type, safe(fn), !!capture); } catch (e) { /* no such target */ }
+    try { target.addEventListener(type, safe(fn), capture); } catch (e) { /* no such target */ }
   }
   function later(fn, ms) { return root.setTimeout(safe(fn), ms); }
   function now() { return perf.now(); } // (without it autoTrack() stops: fewer metrics, no harm)
@@ -64,28 +62,14 @@
 
   /* ---------- configuration ---------- */
 
-  function attr(name) {
-    return script && script.getAttribute('data-' + name);
+  var conf; // the injected config, else window.PushgateConfig (see the start at the end)
+  // An option ('key', 'endpoint', 'auto-track' …) from conf, else (no conf at all) from a
+  // data-* attribute of this script's tag.
+  function opt(name) {
+    return conf ? conf[name.replace('-', '_')] : script && script.getAttribute('data-' + name);
   }
   // Config booleans and data-* strings alike (false becomes 'false'); absent means on.
   function flag(v) { return !/^(0|false)$/.test(v); }
-
-  function readConfig() {
-    var c = injected || root.PushgateConfig;
-    if (!c && attr('key')) {
-      c = { key: attr('key'), endpoint: attr('endpoint'),
-        auto_track: attr('auto-track'), custom_events: attr('custom-events') };
-    }
-    if (!c || !c.key) return warn('no key');
-    return {
-      // Every send carries the public key in the URL (see post()). The endpoint defaults to
-      // the server this script came from: …/api/v1/client/script.js → …/api/v1/metrics
-      url: (c.endpoint || (script && script.src || '').replace(/client\/.*/, 'metrics')) + '?k=' + encodeURIComponent(c.key),
-      auto: flag(c.auto_track),
-      custom: flag(c.custom_events),
-      metrics: c.metrics
-    };
-  }
 
   /* ---------- metric registry ---------- */
 
@@ -101,16 +85,18 @@
       known[name] = { t: i < 2 ? 'counter' : H, l: i == 1 ? { path: null, kind: null } : { path: null } };
     });
     each(metrics, function (m) {
-      if (m && !known[m.metric_name]) known[m.metric_name] = { t: m.metric_type, l: m.labels || {} };
+      // {n: name, t: type, l: labels}: short keys, as every byte of the config is sent too,
+      // and the shape of `known` entries.
+      if (m && !known[m.n]) known[m.n] = m;
     });
   }
 
   // Only declared label names go out (the server refuses others); defaults fill the gaps.
   function labelsFor(d, given) {
-    var out, names = d.l, k, v;
+    var out, names = d.l || {}, k, v;
     given = given || {}; // (a string or number just has no declared keys)
     for (k in given) {
-      if (names[k] === undefined) warn('undeclared label ' + k);
+      if (!(k in names)) warn('undeclared label ' + k);
     }
     for (k in names) {
       v = given[k] != null ? given[k] : names[k];
@@ -121,7 +107,7 @@
 
   // how: undefined for track() (its meaning follows the type), 'inc', 'dec' or 'obs'.
   function put(name, value, labels, how) {
-    var d = known[name], t = d && d.t, item;
+    var d = known[name], t = d && d.t, item, key;
     value = +value;
     if (!d) return warn('unknown metric ' + name); // the server refuses undeclared ones from browsers
     // track() fits every type; the other methods only some: counter inc, gauge inc or dec,
@@ -134,7 +120,13 @@
     if (t == 'gauge') item.op = how || 'set';
     labels = labelsFor(d, labels);
     if (labels) item.labels = labels;
-    enqueue(item);
+    // Repeated increments of one counter series that are queued together merge.
+    key = t == 'counter' && name + JSON.stringify(labels);
+    if (key && sums[key]) return sums[key].value += value;
+    if (key) sums[key] = item;
+    queue.push(item);
+    if (queue.length >= BATCH_ITEMS) send();
+    else if (!batchTimer) batchTimer = later(send, BATCH_DELAY);
   }
 
   /* ---------- queue and transport ---------- */
@@ -146,23 +138,15 @@
   var batchTimer, retryTimer;
   var waiters = []; // flush() promises waiting for the sender to go idle
 
-  function enqueue(item) {
-    var key = item.type == 'counter' && item.name + JSON.stringify(item.labels);
-    if (key && sums[key]) { sums[key].value += item.value; return; }
-    if (key) sums[key] = item;
-    queue.push(item);
-    if (queue.length >= BATCH_ITEMS) send();
-    else if (!batchTimer) batchTimer = later(send, BATCH_DELAY);
-  }
-
   // Batch ids only need to be unique per key for 10 minutes: the time in ms + ~52 random bits.
   function uid() { return (+new Date()).toString(36) + Math.random().toString(36).slice(2); }
   // Splits items into batches of at most `max` items and MAX_BYTES of body, each with its own id.
   function pack(items, max) {
     var out = [], b, size;
     each(items, function (item) {
-      // UTF-8 size, erring high: any non-ASCII UTF-16 unit counts 3 bytes.
-      var n = JSON.stringify(item).replace(/[^\x00-\x7f]/g, '...').length + 1;
+      // UTF-8 size, erring high: any UTF-16 unit past ASCII (and DEL) counts 3 bytes. (JSON
+      // has no raw control characters: it escapes them.)
+      var n = JSON.stringify(item).replace(/[^ -~]/g, '...').length + 1;
       if (!b || b.items.length >= max || size + n > MAX_BYTES) {
         out.push(b = { id: uid(), items: [], tries: 0 });
         size = 64; // {"batch_id":"…","metrics":[]}
@@ -266,14 +250,14 @@
   }
 
   // One form for every send, the only one sendBeacon can make (it cannot set headers): the
-  // key in the URL, the JSON as text/plain (what a browser calls a string body by itself). A "simple" CORS request: no preflight round trip,
-  // which a closing page could not wait for anyway.
+  // key in the URL, the JSON as a string body, which browsers send as text/plain;charset=UTF-8.
+  // A "simple" CORS request: no preflight round trip, which a closing page could not wait for.
   function post(b, keepalive) {
-    return root.fetch(cfg.url, { method: 'POST', body: body(b), keepalive: keepalive });
+    return root.fetch(url, { method: 'POST', body: body(b), keepalive: keepalive });
   }
   function beacon(b) {
     try {
-      if (nav.sendBeacon(cfg.url, new root.Blob([body(b)], { type: 'text/plain' }))) return;
+      if (nav.sendBeacon(url, body(b))) return;
     } catch (e) { /* no sendBeacon */ }
     try { post(b, true).then(noop, noop); } catch (e) { /* nothing left to try */ }
   }
@@ -286,9 +270,9 @@
   // letter+digit tokens) become :id; no query, no hash; at most 100 characters.
   var ID = /^(\d+|(?=.*\d)([\da-f-]{12,}|(?=.*[a-z])\w{16,}))$/i;
   function here() {
-    return (loc.pathname || '').replace(/[?#].*/, '').split('/').map(function (s) {
+    return (loc.pathname || '').replace(/[?#].*/, '').replace(/[^/]+/g, function (s) {
       return ID.test(s) ? ':id' : s;
-    }).join('/').slice(0, 100) || '/';
+    }).slice(0, 100) || '/';
   }
   function navEntry() {
     return perf.getEntriesByType && perf.getEntriesByType('navigation')[0];
@@ -376,8 +360,7 @@
     function onLcp(e) { if (e.startTime < hiddenAt) lcp = e.startTime; }
     var lcpObs = observe('largest-contentful-paint', onLcp);
     function stopLcp() { stop(lcpObs, onLcp); }
-    on(root, 'keydown', stopLcp, true);
-    on(root, 'click', stopLcp, true);
+    each(['keydown', 'click'], function (type) { on(root, type, stopLcp, true); });
 
     // CLS as web-vitals computes it: shifts without recent input, grouped in session windows
     // (gaps < 1 s, window < 5 s); the worst window counts. Final when hidden.
@@ -426,25 +409,21 @@
 
   /* ---------- custom events ---------- */
 
-  function fire(el, name) {
-    var v = parseFloat(el.getAttribute('data-value'));
-    put(name, isFinite(v) ? v : 1);
-  }
   function customEvents() {
-    // One delegated listener; capture, so a page's stopPropagation() does not hide clicks.
-    on(doc, 'click', function (e) {
-      for (var el = e.target, name; el && el.getAttribute; el = el.parentNode) {
-        if ((name = el.getAttribute('data-track'))) {
-          // A tracked form counts its submits (below), not the click on its submit button.
-          if (!/^form$/i.test(el.tagName)) fire(el, name);
-          return;
+    // Delegated listeners; capture, so a page's stopPropagation() does not hide clicks. The
+    // nearest element with data-track counts: a click on anything but a form, a submit of a
+    // form (a submit's target is the form), so a tracked form never counts its button's click.
+    each(['click', 'submit'], function (type) {
+      on(doc, type, function (e) {
+        for (var el = e.target, name, v; el && el.getAttribute; el = el.parentNode) {
+          if ((name = el.getAttribute('data-track'))) {
+            v = parseFloat(el.getAttribute('data-value'));
+            if (/^form$/i.test(el.tagName) == (type == 'submit')) put(name, isFinite(v) ? v : 1);
+            return;
+          }
         }
-      }
-    }, true);
-    on(doc, 'submit', function (e) {
-      var f = e.target, name = f.getAttribute('data-track'); // a submit's target: the form
-      if (name) fire(f, name);
-    }, true);
+      }, true);
+    });
   }
 
   /* ---------- public API and start ---------- */
@@ -457,9 +436,12 @@
   }
 
   try {
-    cfg = readConfig();
-    if (!cfg) return;
-    register(cfg.metrics);
+    conf = injected || root.PushgateConfig;
+    if (!opt('key')) return warn('no key');
+    // Every send carries the public key in the URL (see post()). The endpoint defaults to
+    // the server this script came from: …/api/v1/client/script.js → …/api/v1/metrics
+    url = (opt('endpoint') || (script && script.src || '').replace(/client\/.*/, 'metrics')) + '?k=' + encodeURIComponent(opt('key'));
+    register(conf && conf.metrics);
     root.MetricsTracker = {
       __pushgate: '0.1.0',
       track: method(),
@@ -470,8 +452,8 @@
     };
     on(doc, 'visibilitychange', function () { if (isHidden()) hidden(); else onShow(); });
     on(root, 'pagehide', hidden);
-    if (cfg.custom) customEvents();
-    if (cfg.auto) autoTrack();
+    if (flag(opt('custom-events'))) customEvents();
+    if (flag(opt('auto-track'))) autoTrack();
   } catch (e) {
     warn(e);
   }

@@ -53,8 +53,9 @@ fn config_json(
     let metrics: Vec<Value> = configs
         .iter()
         .filter(|c| c.is_active)
-        // Only what the library reads: every byte here is sent with each page load.
-        .map(|c| json!({"metric_name": c.metric_name, "metric_type": c.metric_type, "labels": c.labels}))
+        // Only what the library reads, under the short keys it reads them by (name, type,
+        // labels): every byte here is sent with each page load.
+        .map(|c| json!({"n": c.metric_name, "t": c.metric_type, "l": c.labels}))
         .collect();
     let mut config = json!({
         "endpoint": format!("{}/api/v1/metrics", state.public_url),
@@ -171,7 +172,7 @@ pub async fn get_client_info(state: web::Data<AppState>) -> HttpResponse {
         "version": VERSION,
         "script_url": format!("{}/api/v1/client/script.js", state.public_url),
         "size_bytes": LIBRARY.len(),
-        "configuration": "window.PushgateConfig = {key, endpoint, auto_track, custom_events, metrics}, or data-key / data-endpoint / data-auto-track / data-custom-events on the script tag",
+        "configuration": "window.PushgateConfig = {key, endpoint, auto_track, custom_events, metrics: [{n: metric_name, t: metric_type, l: labels}]}, or data-key / data-endpoint / data-auto-track / data-custom-events on the script tag",
         "api": {
             "track": "MetricsTracker.track(name, value, labels)",
             "increment": "MetricsTracker.increment(name, by)",

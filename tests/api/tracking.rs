@@ -54,7 +54,13 @@ async fn tracker_js_embeds_configs_safely_with_etag_and_cors() {
     );
     let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
     let body = resp.text().await.unwrap();
-    assert!(body.contains("clicks_total"));
+    // The library's short keys (name, type, labels), the value escaped for a <script>.
+    assert!(
+        body.contains(
+            r#"{"l":{"button":"\"\u003c/script\u003e"},"n":"clicks_total","t":"counter"}"#
+        ),
+        "{body}"
+    );
     assert!(
         !body.contains("</script>"),
         "a config value must not close the script"

@@ -16,6 +16,18 @@ export async function api(baseUrl, method, path, { body, token } = {}) {
   return text ? JSON.parse(text) : null;
 }
 
+/** A GET whose body comes back as sent (fetch would decompress it): {status, headers, body}. */
+export function rawGet(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 /**
  * A site on its own loopback port (so its origin differs from pushgate's). `pages` maps a path
  * prefix to HTML; the longest matching prefix wins, so `/app/` also serves `/app/orders/1`

@@ -6,11 +6,11 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { startStack, skipReason, until } from './harness.mjs';
-import { api, startSite, sitePage, readPushgateway, pick, valueOf, histogram } from './tracking-support.mjs';
+import { api, rawGet, startSite, sitePage, readPushgateway, pick, valueOf, histogram } from './tracking-support.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -133,12 +133,14 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     for (const code of [s.snippet, s.code]) assert.ok(!code.includes(s.siteKey.api_secret));
   });
 
-  test('tracker.js with everything on is at most 3 KB gzipped (one config)', async (t) => {
+  test('tracker.js with everything on goes out in at most 3,000 gzipped bytes (1 and 4 configs)', async (t) => {
     const sizeOf = async (key) => {
-      const res = await fetch(`${stack.baseUrl}/api/v1/tracker.js?k=${key}&a=1&c=1`);
+      const res = await rawGet(`${stack.baseUrl}/api/v1/tracker.js?k=${key}&a=1&c=1`, { 'Accept-Encoding': 'gzip' });
       assert.equal(res.status, 200);
-      const body = await res.text();
-      return { bytes: Buffer.byteLength(body), gzipped: gzipSync(body, { level: 9 }).length };
+      assert.equal(res.headers['content-encoding'], 'gzip');
+      const body = gunzipSync(res.body);
+      // On the wire (the server's gzip), and gzip -9 of the same script (a figure any tool gives).
+      return { bytes: body.length, wire: res.body.length, gzip9: gzipSync(body, { level: 9 }).length };
     };
     // A second account with one typical config.
     const id = randomBytes(4).toString('hex');
@@ -149,9 +151,10 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     });
     const one = await sizeOf(other.api_key.api_key);
     const four = await sizeOf(s.siteKey.api_key);
-    t.diagnostic(`tracker.js, everything on, 1 config: ${one.bytes} bytes, ${one.gzipped} gzipped (gzip -9)`);
-    t.diagnostic(`tracker.js, everything on, this test's 4 configs: ${four.bytes} bytes, ${four.gzipped} gzipped`);
-    assert.ok(one.gzipped <= 3072, `${one.gzipped} bytes gzipped`);
+    for (const [what, x] of [['1 config', one], ["this test's 4 configs", four]]) {
+      t.diagnostic(`tracker.js, everything on, ${what}: ${x.bytes} bytes, ${x.wire} gzipped as served, ${x.gzip9} with gzip -9`);
+      assert.ok(x.wire <= 3000 && x.gzip9 <= 3000, `${what}: ${JSON.stringify(x)}`);
+    }
   });
 
   test('a page on another origin with the snippet: views, SPA routes, vitals, errors, clicks, forms', async () => {

@@ -90,7 +90,7 @@ function createBrowser(options = {}) {
     timers: new Map(),
     timerSeq: 0,
     requests: [], // every fetch: {url, method, headers, keepalive, body, json}
-    beaconCalls: [], // every sendBeacon: {url, data (a Blob)}
+    beaconCalls: [], // every sendBeacon: {url, data (a string or a Blob)}
     responses: [], // scripted fetch answers, used in order; then 200 {accepted}
     beaconResult: true,
     warnings: [],
@@ -356,8 +356,10 @@ function createBrowser(options = {}) {
   b.beacons = async () => {
     const out = [];
     for (const call of b.beaconCalls) {
-      const text = await call.data.text();
-      out.push({ url: call.url, type: call.data.type, size: call.data.size, text, json: JSON.parse(text) });
+      // What a browser makes of the body: a string goes as text/plain;charset=UTF-8.
+      const blob = typeof call.data === 'string' ? new Blob([call.data], { type: 'text/plain;charset=utf-8' }) : call.data;
+      const text = await blob.text();
+      out.push({ url: call.url, type: blob.type, size: blob.size, text, json: JSON.parse(text) });
     }
     return out;
   };
@@ -379,16 +381,15 @@ const ENDPOINT = 'http://127.0.0.1:3000/api/v1/metrics';
 // A per-key config as the server injects it; auto-tracking and custom events off unless asked.
 function makeConfig(overrides = {}) {
   return Object.assign({
-    version: '0.1.0',
     endpoint: ENDPOINT,
     key: 'pk_abc',
     auto_track: false,
     custom_events: false,
     metrics: [
-      { metric_name: 'signups_total', metric_type: 'counter', labels: { plan: null, source: 'web' }, auto_track: false, tracking_events: ['click'] },
-      { metric_name: 'cart_items', metric_type: 'gauge', labels: {}, auto_track: false, tracking_events: [] },
-      { metric_name: 'checkout_seconds', metric_type: 'histogram', labels: { step: 'pay' }, auto_track: false, tracking_events: [] },
-      { metric_name: 'api_latency_seconds', metric_type: 'summary', labels: null, auto_track: false, tracking_events: [] },
+      { n: 'signups_total', t: 'counter', l: { plan: null, source: 'web' } },
+      { n: 'cart_items', t: 'gauge', l: {} },
+      { n: 'checkout_seconds', t: 'histogram', l: { step: 'pay' } },
+      { n: 'api_latency_seconds', t: 'summary', l: null },
     ],
   }, overrides);
 }

@@ -179,7 +179,7 @@ test('on pagehide the queue goes out by sendBeacon: key in the URL, text/plain J
   const beacons = await b.beacons();
   assert.equal(beacons.length, 1);
   assert.equal(beacons[0].url, KEYED_URL);
-  assert.equal(beacons[0].type, 'text/plain');
+  assert.equal(beacons[0].type, 'text/plain;charset=utf-8');
   assert.equal(typeof beacons[0].json.batch_id, 'string');
   assert.deepEqual(beacons[0].json.metrics.map((i) => i.name), ['cart_items', 'signups_total']);
   // Nothing left: the batching timer was cancelled and a second hide sends nothing.
@@ -224,7 +224,7 @@ test('batches waiting for a retry and the one in flight keep their batch_id in t
 test('each beacon body is at most 60,000 bytes, each part with its own batch_id', async () => {
   const big = 'é€x'.repeat(3000); // 9,000 characters, 18,000 bytes in UTF-8
   const { b, t } = setup(undefined, {
-    metrics: [{ metric_name: 'blob_total', metric_type: 'counter', labels: { v: null, n: null } }],
+    metrics: [{ n: 'blob_total', t: 'counter', l: { v: null, n: null } }],
   });
   for (let i = 0; i < 9; i++) t.increment('blob_total', 1, { v: big, n: i });
   b.pagehide();
@@ -241,7 +241,7 @@ test('each beacon body is at most 60,000 bytes, each part with its own batch_id'
 test('normal batches are split at 60,000 bytes too', async () => {
   const big = 'x'.repeat(9000);
   const { b, t } = setup(undefined, {
-    metrics: [{ metric_name: 'blob_total', metric_type: 'counter', labels: { v: null, n: null } }],
+    metrics: [{ n: 'blob_total', t: 'counter', l: { v: null, n: null } }],
   });
   for (let i = 0; i < 10; i++) t.increment('blob_total', 1, { v: big, n: i });
   await t.flush();
