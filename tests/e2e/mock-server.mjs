@@ -127,6 +127,19 @@ export function createMockServer({ accessTtlMs = Number(process.env.MOCK_ACCESS_
     };
   }
 
+  // The library as src/routes/tracker.rs serves it: the config marker replaced by JSON that
+  // cannot close a <script>, with the short keys the library reads and only options that are off.
+  async function trackerWith(origin, key, list, autoTrack, customEvents) {
+    const config = { endpoint: `${origin}/api/v1/metrics`, key: key.api_key,
+      metrics: list.filter((c) => c.is_active).map((c) => ({ n: c.metric_name, t: c.metric_type, l: c.labels })) };
+    if (!autoTrack) config.auto_track = false;
+    if (!customEvents) config.custom_events = false;
+    const json = JSON.stringify(config).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
+      .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+    const library = await readFile(path.join(FRONTEND, 'tracker', 'tracker.min.js'), 'utf8');
+    return library.replace('/*PUSHGATE_CONFIG*/null', () => json);
+  }
+
   function ownKey(user, id) {
     const k = keys.get(id);
     if (!k || k.userId !== user.id) throw new HttpError(404, 'not_found', 'No such API key.');
@@ -249,7 +262,8 @@ export function createMockServer({ accessTtlMs = Number(process.env.MOCK_ACCESS_
       const u = authUser(req);
       const c = ownConfig(u, mm[1]);
       const k = ownKey(u, body.api_key_id);
-      return [200, { code: `<script>\n/* pushgate: ${c.metric_name} (${c.metric_type}) */\n(function(){var s=document.createElement('script');s.async=1;s.src=${JSON.stringify(`${url.origin}/api/v1/tracker.js?k=${k.api_key}&m=${c.metric_name}`)};document.head.appendChild(s);})();\n</script>` }];
+      // As the server: the minified library with this one config injected, inline.
+      return [200, { code: `<script>\n${await trackerWith(url.origin, k, [c], c.auto_track, true)}</script>` }];
     }
     if ((mm = /^\/metric-configs\/([^/]+)$/.exec(p))) {
       const u = authUser(req);
@@ -266,8 +280,9 @@ export function createMockServer({ accessTtlMs = Number(process.env.MOCK_ACCESS_
     if (p === '/code-generation' && m === 'POST') {
       const u = authUser(req);
       const k = ownKey(u, body.api_key_id);
-      const trackerUrl = `${url.origin}/api/v1/tracker.js?k=${k.api_key}&a=${body.auto_track ? 1 : 0}&c=${body.custom_events ? 1 : 0}`;
-      return [200, { snippet: `<script async src="${trackerUrl}"></script>`, tracker_url: trackerUrl }];
+      const on = (v) => (v === false ? 0 : 1); // absent means on, as on the server
+      const trackerUrl = `${url.origin}/api/v1/tracker.js?k=${k.api_key}&a=${on(body.auto_track)}&c=${on(body.custom_events)}`;
+      return [200, { snippet: `<script async src="${trackerUrl.replace(/&/g, '&amp;')}"></script>`, tracker_url: trackerUrl }];
     }
 
     if (p === '/metrics' && m === 'POST') {
