@@ -2,6 +2,7 @@
 //! narrow API: apply a validated batch, take a snapshot, drop a tenant's or a metric's series.
 //! Batches are validated before they get here; applying one takes a single short lock.
 
+mod compact;
 mod dedupe;
 mod intern;
 pub mod names;

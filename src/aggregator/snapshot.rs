@@ -57,11 +57,12 @@ impl Snapshot {
         self.families.iter().map(|f| f.series.len()).sum()
     }
 
+    /// The checkpoint's stored form (see `compact`).
     pub fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
-        serde_json::to_vec(self)
+        super::compact::encode(self)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
+        super::compact::decode(bytes)
     }
 }
