@@ -17,6 +17,16 @@ use tokio::sync::watch;
 const REPUSH_EVERY: Duration = Duration::from_secs(60);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
+/// Added to `PUSH_TIMEOUT` per series pushed: the Pushgateway parses a 1M-series PUT for well
+/// over 10 s on a 2-core machine (docs/performance.md), which a fixed timeout would cut off
+/// forever. Pushes still never overlap: the next one waits for this one.
+const PUSH_TIMEOUT_PER_SERIES: Duration = Duration::from_micros(40);
+
+fn push_timeout(series: usize) -> Duration {
+    PUSH_TIMEOUT.saturating_add(
+        PUSH_TIMEOUT_PER_SERIES.saturating_mul(u32::try_from(series).unwrap_or(u32::MAX)),
+    )
+}
 
 #[derive(Clone)]
 pub struct Forwarder {
@@ -179,6 +189,7 @@ impl Forwarder {
 
     async fn push_inner(&self, snapshot: Snapshot) -> Result<(f64, f64), FlushError> {
         let started = Instant::now();
+        let timeout = push_timeout(snapshot.series_count());
         let body = tokio::task::spawn_blocking(move || render::encode(&snapshot))
             .await
             .map_err(|e| FlushError::Push(e.to_string()))?
@@ -188,6 +199,7 @@ impl Forwarder {
             .client
             .put(&self.group_url)
             .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            .timeout(timeout)
             .body(body)
             .send()
             .await
@@ -252,6 +264,13 @@ mod tests {
             group_url("http://pg:9091", "a/b"),
             "http://pg:9091/metrics/job/pushgate/instance@base64/YS9i"
         );
+    }
+
+    #[test]
+    fn push_timeout_grows_with_the_state() {
+        assert_eq!(push_timeout(0), PUSH_TIMEOUT);
+        assert_eq!(push_timeout(1_000_000), Duration::from_secs(50));
+        assert!(push_timeout(usize::MAX) >= push_timeout(1_000_000));
     }
 
     #[test]
