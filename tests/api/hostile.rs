@@ -4,6 +4,7 @@
 //! answering, and the real Pushgateway accepts every push afterwards.
 
 mod corpus;
+mod items;
 mod props;
 mod raw;
 
@@ -115,7 +116,7 @@ pub async fn pushgateway_still_accepts(app: &TestApp, a: &Account) {
 async fn the_corpus_gets_json_4xx_and_the_pushgateway_accepts_every_push() {
     let app = spawn_app().await;
     let a = app.signup().await;
-    let items = corpus::bad_items();
+    let items = items::bad_items();
     let mut cases = corpus::bad_requests();
     cases.extend(corpus::bad_credentials(&a.key.public, &a.key.secret));
     cases.extend(items.iter().map(|(item, code)| Case {
@@ -206,7 +207,7 @@ async fn names_that_would_collide_in_the_exposition_are_refused() {
 async fn label_values_cannot_break_out_of_the_exposition() {
     let app = spawn_app().await;
     let a = app.signup().await;
-    let values = corpus::exposition_breakers();
+    let values = items::exposition_breakers();
     let batch: Vec<Value> = values
         .iter()
         .map(|v| json!({"name": "h_escape_total", "type": "counter", "value": 1, "labels": {"v": v}}))
