@@ -17,6 +17,8 @@ pub struct Load {
 pub struct LoadResult {
     /// increments acknowledged with a 200
     pub acked: u64,
+    /// when each acknowledgement arrived (the SIGKILL test bounds its loss with them)
+    pub acked_at: Vec<Instant>,
     /// anything else: status or transport error
     pub failures: Vec<String>,
     pub latencies: Vec<Duration>,
@@ -64,6 +66,7 @@ pub fn steady(base: &str, key: &Key, metric: &'static str, every: Duration) -> L
             match sent {
                 Ok(r) if r.status() == 200 => {
                     result.acked += 1;
+                    result.acked_at.push(Instant::now());
                     count.fetch_add(1, Ordering::SeqCst);
                 }
                 Ok(r) => result.failures.push(format!("status {}", r.status())),
