@@ -8,7 +8,7 @@ use crate::gateway_metrics::GatewayMetrics;
 use crate::ingest::{key_cache::KeyCache, live::LiveStats};
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::{background, db, routes, security_headers};
+use crate::{background, db, routes, security_headers, telemetry};
 use actix_web::{App, HttpServer, dev::Server, web};
 use rand::Rng;
 use std::net::TcpListener;
@@ -129,11 +129,16 @@ impl Application {
 
         let app_state = state.clone();
         let routes = routes::configure(settings.rate_limits.clone(), state.jwt.clone());
+        let proxies =
+            telemetry::TrustedProxies(Arc::new(settings.rate_limits.trusted_proxies.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .app_data(proxies.clone())
                 .wrap(security_headers::headers())
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<
+                    telemetry::ClientIpRootSpan,
+                >::new())
                 .configure(routes.clone())
         })
         .listen(listener)
