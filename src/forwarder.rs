@@ -22,6 +22,9 @@ pub const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// forever. Pushes still never overlap: the next one waits for this one.
 const PUSH_TIMEOUT_PER_SERIES: Duration = Duration::from_micros(40);
 
+/// Checkpoints larger than this are written on a connection that is then closed.
+const LARGE_CHECKPOINT: usize = 1 << 20;
+
 fn push_timeout(series: usize) -> Duration {
     PUSH_TIMEOUT.saturating_add(
         PUSH_TIMEOUT_PER_SERIES.saturating_mul(u32::try_from(series).unwrap_or(u32::MAX)),
@@ -164,9 +167,15 @@ impl Forwarder {
 
     async fn save_checkpoint(&self, bytes: &[u8]) -> Result<(), String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-        Checkpoint::save(&mut conn, &self.instance, bytes)
+        let saved = Checkpoint::save(&mut conn, &self.instance, bytes)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string());
+        if bytes.len() > LARGE_CHECKPOINT {
+            // The connection's write buffer keeps the capacity of its largest message: close
+            // it rather than keep a checkpoint-sized buffer resident in the pool.
+            drop(deadpool::managed::Object::take(conn));
+        }
+        saved
     }
 
     /// Renders and PUTs a snapshot; returns the milliseconds spent rendering and in the PUT.
