@@ -3,6 +3,7 @@
 use crate::helpers::load;
 use crate::helpers::pushgateway::{TestPushgateway, free_port};
 use crate::helpers::{Key, eventually, exposition, new_db};
+use rand::RngExt;
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -162,13 +163,14 @@ async fn sigkill_under_steady_load_loses_at_most_one_checkpoint_interval() {
         secret,
     };
     let load = load::steady(&server.url, &key, "jobs_total", PACE);
-    // Several checkpoints under load first, then the kill a quarter of a cycle or so after a
-    // push was seen: mid-interval, with acknowledged increments not yet checkpointed.
+    // Several checkpoints under load first, then the kill anywhere in a cycle (0-1.25 s after a
+    // push was seen, chosen at random each run): between a checkpoint and its push at times.
     let seen = eventually(Duration::from_secs(30), "several pushes", || async {
         pgw_value(&pgw).await.filter(|v| *v >= 300.0)
     })
     .await;
-    let target = load.acked_so_far() + 25;
+    let offset = rand::rng().random_range(1..=100);
+    let target = load.acked_so_far() + offset;
     eventually(Duration::from_secs(10), "more acknowledgements", || async {
         (load.acked_so_far() >= target).then_some(())
     })
@@ -206,8 +208,9 @@ async fn sigkill_under_steady_load_loses_at_most_one_checkpoint_interval() {
     let in_flight = 1.0;
     let lost = acked - restored;
     eprintln!(
-        "SIGKILL under load: acknowledged {acked}, Pushgateway showed {shown}, restored \
-         {restored}, lost {lost}; bound {} (acknowledged in the last {:?} + 1 in flight)",
+        "SIGKILL under load ({offset} acks after a push was seen): acknowledged {acked}, \
+         Pushgateway showed {shown}, restored {restored}, lost {lost}; bound {} (acknowledged \
+         in the last {:?} + 1 in flight)",
         acked_in_window + 1,
         CHECKPOINT_INTERVAL + FLUSH_SLACK,
     );
