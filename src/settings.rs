@@ -3,7 +3,11 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
-use std::{fmt, net::SocketAddr, time::Duration};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -154,9 +158,9 @@ pub struct RateLimits {
     /// Other API requests per minute per signed-in user.
     #[arg(long, env = "PUSHGATE_API_RATE_PER_USER", default_value_t = 600)]
     pub api_rate_per_user: u32,
-    /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.
-    #[arg(long, env = "PUSHGATE_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<IpNet>,
+    /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed; empty: none.
+    #[arg(long, env = "PUSHGATE_TRUSTED_PROXIES", default_value = "", hide_default_value = true, value_parser = parse_trusted_proxies)]
+    pub trusted_proxies: TrustedProxyList,
 }
 
 impl RateLimits {
@@ -167,7 +171,7 @@ impl RateLimits {
             ingest_rate_per_key: 0,
             browser_rate_per_ip: 0,
             api_rate_per_user: 0,
-            trusted_proxies: Vec::new(),
+            trusted_proxies: TrustedProxyList::default(),
         }
     }
 }
@@ -200,6 +204,29 @@ impl Settings {
     pub fn checkpoint_every(&self) -> Duration {
         self.checkpoint_interval.unwrap_or(self.flush_interval)
     }
+}
+
+/// The proxies whose `X-Forwarded-For` is believed (for rate limits and the logged client IP).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxyList(pub Vec<IpNet>);
+
+/// `10.0.0.1, 192.168.0.0/16`: bare addresses and CIDRs, comma-separated. An empty value (as
+/// deployment templates often leave it) means no trusted proxy.
+fn parse_trusted_proxies(raw: &str) -> Result<TrustedProxyList, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    format!(
+                        "{s:?} is not an IP address or CIDR; write e.g. 10.0.0.1,192.168.0.0/16"
+                    )
+                })
+        })
+        .collect::<Result<_, _>>()
+        .map(TrustedProxyList)
 }
 
 /// `500ms`, `1s`, `5m`, `24h`: a bad value is a clear start-up error.
@@ -235,6 +262,20 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_take_addresses_cidrs_and_empty() {
+        assert!(parse_trusted_proxies("").unwrap().0.is_empty());
+        assert!(parse_trusted_proxies(" , ").unwrap().0.is_empty());
+        let list = parse_trusted_proxies("10.0.0.1, 192.168.0.0/16,::1")
+            .unwrap()
+            .0;
+        assert_eq!(list.len(), 3);
+        assert!(list[0].contains(&"10.0.0.1".parse::<IpAddr>().unwrap()));
+        assert!(list[1].contains(&"192.168.7.8".parse::<IpAddr>().unwrap()));
+        let err = parse_trusted_proxies("10.0.0.1,proxy.local").unwrap_err();
+        assert!(err.contains("\"proxy.local\" is not an IP address or CIDR"));
+    }
+
+    #[test]
     fn cli_parses_with_defaults() {
         let cli =
             Cli::try_parse_from(["pushgate", "serve", "--database-url", "postgres://x/y"]).unwrap();
@@ -244,6 +285,7 @@ mod tests {
         assert_eq!(s.flush_interval, Duration::from_secs(5));
         assert_eq!(s.limits.max_batch_items, 1000);
         assert_eq!(s.bcrypt_cost, 12);
+        assert!(s.rate_limits.trusted_proxies.0.is_empty());
         assert!(!format!("{s:?}").contains("postgres://x/y"));
     }
 }

@@ -130,7 +130,7 @@ impl Application {
         let app_state = state.clone();
         let routes = routes::configure(settings.rate_limits.clone(), state.jwt.clone());
         let proxies =
-            telemetry::TrustedProxies(Arc::new(settings.rate_limits.trusted_proxies.clone()));
+            telemetry::TrustedProxies(Arc::new(settings.rate_limits.trusted_proxies.0.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())

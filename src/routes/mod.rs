@@ -38,7 +38,7 @@ fn extractor_errors(cfg: &mut web::ServiceConfig) {
 
 /// Registers every route with the rate limits of `limits` (a limit of 0 is not installed).
 pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceConfig) + Clone {
-    let proxies = Arc::new(limits.trusted_proxies.clone());
+    let proxies = Arc::new(limits.trusted_proxies.0.clone());
     move |cfg: &mut web::ServiceConfig| {
         let per_ip = || {
             rate_limit::limiter(
