@@ -1,11 +1,12 @@
 //! The real binary, stopped with SIGTERM or SIGKILL under load and started again.
 
+use crate::helpers::binary::{self, wait_healthy};
 use crate::helpers::load;
 use crate::helpers::pushgateway::{TestPushgateway, free_port};
 use crate::helpers::{Key, eventually, exposition, new_db};
 use rand::RngExt;
 use serde_json::json;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 struct Server {
@@ -14,37 +15,13 @@ struct Server {
 }
 
 fn start(db_url: &str, pgw_url: &str, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_pushgate"))
-        .arg("serve")
-        .env("DATABASE_URL", db_url)
-        .env("PUSHGATEWAY_URL", pgw_url)
-        .env("PUSHGATE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("PUSHGATE_INSTANCE", "restart-test")
-        .env("PUSHGATE_JWT_SECRET", "restart-test-secret")
-        .env("PUSHGATE_FLUSH_INTERVAL", "1s")
-        .env("PUSHGATE_BCRYPT_COST", "4")
-        .env("PUSHGATE_AUTH_RATE_PER_MIN", "0")
-        .env("PUSHGATE_INGEST_RATE_PER_KEY", "0")
-        .env("PUSHGATE_API_RATE_PER_USER", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    let child = binary::serve(db_url, pgw_url, port, "restart-test", "restart-test-secret")
         .spawn()
-        .unwrap();
+        .expect("the binary starts");
     Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
     }
-}
-
-async fn wait_healthy(url: &str) {
-    eventually(Duration::from_secs(30), "the server to answer", || async {
-        reqwest::get(format!("{url}/api/v1/health"))
-            .await
-            .ok()
-            .filter(|r| r.status() == 200)
-            .map(|_| ())
-    })
-    .await;
 }
 
 fn signal(child: &Child, sig: &str) {

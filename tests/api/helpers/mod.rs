@@ -1,6 +1,7 @@
 //! The test harness: a real server on a random port, with its own database and Pushgateway,
 //! and typed helpers for the API.
 
+pub mod binary;
 pub mod exposition;
 pub mod load;
 pub mod own_postgres;
@@ -180,17 +181,7 @@ impl TestApp {
     }
 
     pub async fn push_raw(&self, key: &Key, body: String) -> Response {
-        let resp = self
-            .client
-            .post(self.url("/api/v1/metrics"))
-            .header("X-API-Key", &key.public)
-            .header("X-API-Secret", &key.secret)
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .expect("push sent");
-        Self::read(resp).await
+        self.push_raw_bytes(key, body.into_bytes()).await
     }
 
     /// A key + secret push of any bytes (hostile-input tests).

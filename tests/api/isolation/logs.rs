@@ -1,11 +1,11 @@
 //! No secret in a response or a log line: the real binary at `RUST_LOG=trace`, its output
 //! captured, through signup, sign-in, refresh, keys, pushes and account deletion.
 
+use crate::helpers::binary;
 use crate::helpers::pushgateway::{TestPushgateway, free_port};
 use crate::helpers::{eventually, new_db};
 use diesel::{QueryableByName, RunQueryDsl, sql_types::Text};
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const JWT_SECRET: &str = "log-test-jwt-secret-9f8e7d6c5b4a";
@@ -71,20 +71,10 @@ async fn no_secret_or_hash_in_any_response_or_trace_log_line() {
     let db_url = db
         .url
         .replacen("postgres@", &format!("postgres:{DB_PASSWORD}@"), 1);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pushgate"))
-        .arg("serve")
-        .env("DATABASE_URL", &db_url)
-        .env("PUSHGATEWAY_URL", &pgw.url)
-        .env("PUSHGATE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("PUSHGATE_INSTANCE", "log-test")
-        .env("PUSHGATE_JWT_SECRET", JWT_SECRET)
-        .env("PUSHGATE_FLUSH_INTERVAL", "1s")
-        .env("PUSHGATE_BCRYPT_COST", "4")
-        .env("PUSHGATE_AUTH_RATE_PER_MIN", "0")
+    let mut child = binary::serve(&db_url, &pgw.url, port, "log-test", JWT_SECRET)
         .env("RUST_LOG", "trace")
         .stdout(log.try_clone().expect("the log file"))
         .stderr(log)
-        .stdin(Stdio::null())
         .spawn()
         .expect("the binary starts");
     let base = format!("http://127.0.0.1:{port}/api/v1");

@@ -1,11 +1,11 @@
 //! The soak (issue 8, not in CI: `scripts/soak`): the real binary under steady load for
 //! `PUSHGATE_SOAK_SECS` (default 600). Memory stays flat, nothing is refused, totals are exact.
 
+use crate::helpers::binary;
 use crate::helpers::load;
 use crate::helpers::pushgateway::{TestPushgateway, free_port};
 use crate::helpers::{Key, eventually, exposition, new_db};
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const LOADERS: usize = 4;
@@ -35,33 +35,12 @@ async fn soak_steady_load_memory_flat_totals_exact() {
     let db = new_db().await;
     let pgw = TestPushgateway::start().await;
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pushgate"))
-        .arg("serve")
-        .env("DATABASE_URL", &db.url)
-        .env("PUSHGATEWAY_URL", &pgw.url)
-        .env("PUSHGATE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("PUSHGATE_INSTANCE", "soak")
-        .env("PUSHGATE_JWT_SECRET", "soak-secret")
-        .env("PUSHGATE_FLUSH_INTERVAL", "1s")
-        .env("PUSHGATE_BCRYPT_COST", "4")
-        .env("PUSHGATE_AUTH_RATE_PER_MIN", "0")
-        .env("PUSHGATE_INGEST_RATE_PER_KEY", "0")
-        .env("PUSHGATE_API_RATE_PER_USER", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    let mut child = binary::serve(&db.url, &pgw.url, port, "soak", "soak-secret")
         .spawn()
         .expect("the binary starts");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    eventually(Duration::from_secs(30), "the server", || async {
-        client
-            .get(format!("{base}/api/v1/health"))
-            .send()
-            .await
-            .ok()
-            .map(|_| ())
-    })
-    .await;
+    binary::wait_healthy(&base).await;
     let mut tenants = Vec::new();
     for i in 0..LOADERS {
         let r: Value = client

@@ -1,0 +1,42 @@
+//! The real `pushgate` binary, for tests that must kill it, restart it or read its output:
+//! one place for the settings such a server runs with (fast bcrypt, 1 s flushes, rate limits
+//! off), so the tests only say what differs.
+
+use super::eventually;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// `pushgate serve` on 127.0.0.1:`port`, output discarded (callers may redirect it or add env).
+pub fn serve(db_url: &str, pgw_url: &str, port: u16, instance: &str, jwt_secret: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pushgate"));
+    cmd.arg("serve")
+        .env("DATABASE_URL", db_url)
+        .env("PUSHGATEWAY_URL", pgw_url)
+        .env("PUSHGATE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PUSHGATE_INSTANCE", instance)
+        .env("PUSHGATE_JWT_SECRET", jwt_secret)
+        .env("PUSHGATE_FLUSH_INTERVAL", "1s")
+        .env("PUSHGATE_BCRYPT_COST", "4")
+        .env("PUSHGATE_AUTH_RATE_PER_MIN", "0")
+        .env("PUSHGATE_INGEST_RATE_PER_KEY", "0")
+        .env("PUSHGATE_API_RATE_PER_USER", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// Polls `{base}/api/v1/health` until the server answers 200 (30 s deadline).
+pub async fn wait_healthy(base: &str) {
+    let client = reqwest::Client::new();
+    eventually(Duration::from_secs(30), "the server to answer", || async {
+        client
+            .get(format!("{base}/api/v1/health"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status() == 200)
+            .map(|_| ())
+    })
+    .await;
+}
