@@ -2,11 +2,10 @@
 //! captured, through signup, sign-in, refresh, keys, pushes and account deletion.
 
 use crate::helpers::binary;
+use crate::helpers::new_db;
 use crate::helpers::pushgateway::{TestPushgateway, free_port};
-use crate::helpers::{eventually, new_db};
 use diesel::{QueryableByName, RunQueryDsl, sql_types::Text};
 use serde_json::{Value, json};
-use std::time::Duration;
 
 const JWT_SECRET: &str = "log-test-jwt-secret-9f8e7d6c5b4a";
 const DB_PASSWORD: &str = "db-password-never-logged";
@@ -79,15 +78,7 @@ async fn no_secret_or_hash_in_any_response_or_trace_log_line() {
         .expect("the binary starts");
     let base = format!("http://127.0.0.1:{port}/api/v1");
     let client = reqwest::Client::new();
-    eventually(Duration::from_secs(30), "the server to answer", || async {
-        client
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .ok()
-            .map(|_| ())
-    })
-    .await;
+    binary::wait_healthy(&format!("http://127.0.0.1:{port}")).await;
 
     let mut seen = Seen { texts: Vec::new() };
     let email = "logs@example.com";
