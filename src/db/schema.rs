@@ -13,6 +13,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        scopes -> Array<Text>,
     }
 }
 

@@ -8,6 +8,7 @@ mod metric_kind;
 mod metric_name;
 mod password;
 pub mod reserved;
+mod scopes;
 
 pub use email::Email;
 pub use ids::{ApiKeyId, MetricConfigId, UserId};
@@ -15,3 +16,4 @@ pub use label_name::LabelName;
 pub use metric_kind::MetricKind;
 pub use metric_name::MetricName;
 pub use password::Password;
+pub use scopes::{Scope, Scopes};

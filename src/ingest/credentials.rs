@@ -3,6 +3,7 @@
 
 use super::key_cache::{CachedKey, Registry};
 use crate::auth::credentials::secret_matches;
+use crate::domain::Scope;
 use crate::error::ApiError;
 use std::sync::Arc;
 
@@ -43,6 +44,7 @@ pub fn authenticate(
     }
     if let Some(secret) = secret {
         return if secret_matches(secret, &key.secret_hash) {
+            may_push(&key)?;
             Ok(Pusher {
                 key,
                 caller: Caller::Server,
@@ -68,10 +70,22 @@ pub fn authenticate(
             "origin {origin:?} is not allowed for this API key: add it to the key's allowed origins in the dashboard"
         )));
     }
+    may_push(&key)?;
     Ok(Pusher {
         key,
         caller: Caller::Browser,
     })
+}
+
+/// A read-only key (scopes without `push`) authenticates, and is then refused.
+fn may_push(key: &CachedKey) -> Result<(), ApiError> {
+    if key.scopes.allows(Scope::Push) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "this API key may only read (scopes: [\"read\"]): push with a key that has the \"push\" scope, or add it to this key on the API keys page".into(),
+        ))
+    }
 }
 
 fn origin_matches(allowed: &str, origin: &str) -> bool {

@@ -6,7 +6,7 @@
 use crate::aggregator::{DEFAULT_BUCKETS, DEFAULT_QUANTILES};
 use crate::aggregator::{MetricSchema, names::NameClaims};
 use crate::db::Pool;
-use crate::domain::{ApiKeyId, LabelName, MetricKind, UserId};
+use crate::domain::{ApiKeyId, LabelName, MetricKind, Scopes, UserId};
 use crate::models::{ApiKey, MetricConfig, User};
 use chrono::{DateTime, Utc};
 use parking_lot::RwLock;
@@ -22,6 +22,7 @@ pub struct CachedKey {
     pub secret_hash: Vec<u8>,
     pub allowed_origins: Vec<String>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub scopes: Scopes,
 }
 
 /// A tenant's declared metric, as ingestion needs it.
@@ -87,6 +88,7 @@ fn build_registry(keys: Vec<ApiKey>, configs: Vec<MetricConfig>, tenants: Vec<Us
                 secret_hash: key.secret_hash,
                 allowed_origins: key.allowed_origins,
                 expires_at: key.expires_at,
+                scopes: Scopes::from_stored(&key.scopes),
             }),
         );
     }

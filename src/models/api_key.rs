@@ -20,6 +20,8 @@ pub struct ApiKey {
     pub expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `push`, `read` or both (`domain::Scopes`); a CHECK constraint keeps it to those
+    pub scopes: Vec<String>,
 }
 
 #[derive(Insertable)]
@@ -31,6 +33,7 @@ pub struct NewApiKey<'a> {
     pub secret_hash: &'a [u8],
     pub allowed_origins: &'a [String],
     pub expires_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
 }
 
 /// A partial update (PATCH): `None` leaves the column as it is.
@@ -40,6 +43,7 @@ pub struct ApiKeyChanges {
     pub key_name: Option<String>,
     pub allowed_origins: Option<Vec<String>>,
     pub is_active: Option<bool>,
+    pub scopes: Option<Vec<String>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -52,6 +56,7 @@ pub struct ApiKeyResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_secret: Option<String>,
     pub allowed_origins: Vec<String>,
+    pub scopes: Vec<String>,
     pub is_active: bool,
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -66,6 +71,7 @@ impl ApiKeyResponse {
             api_key: key.api_key,
             api_secret,
             allowed_origins: key.allowed_origins,
+            scopes: crate::domain::Scopes::from_stored(&key.scopes).to_vec(),
             is_active: key.is_active,
             last_used_at: key.last_used_at,
             expires_at: key.expires_at,

@@ -1,7 +1,7 @@
 //! `/api/v1/apikeys`: a tenant's API credentials. The secret is shown once, at creation.
 
 use crate::auth::{AuthUser, credentials};
-use crate::domain::{ApiKeyId, UserId};
+use crate::domain::{ApiKeyId, Scopes, UserId};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, parse_json};
 use crate::models::api_key::{ApiKeyChanges, NewApiKey};
@@ -23,6 +23,7 @@ pub struct CreateKeyRequest {
     key_name: String,
     allowed_origins: Option<Vec<String>>,
     expires_at: Option<DateTime<Utc>>,
+    scopes: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -31,6 +32,7 @@ pub struct UpdateKeyRequest {
     key_name: Option<String>,
     allowed_origins: Option<Vec<String>>,
     is_active: Option<bool>,
+    scopes: Option<Vec<String>>,
 }
 
 /// Creates a key with a fresh secret; the response is the only place the secret appears.
@@ -40,6 +42,7 @@ pub async fn create_key(
     key_name: &str,
     allowed_origins: &[String],
     expires_at: Option<DateTime<Utc>>,
+    scopes: Scopes,
 ) -> Result<ApiKeyResponse, ApiError> {
     let secret = credentials::new_secret();
     let public = credentials::new_public_key();
@@ -52,6 +55,7 @@ pub async fn create_key(
             secret_hash: &credentials::sha256(&secret),
             allowed_origins,
             expires_at,
+            scopes: scopes.to_vec(),
         },
     )
     .await?;
@@ -97,6 +101,13 @@ fn parse_origins(raw: Vec<String>, errors: &mut BTreeMap<String, String>) -> Vec
     out
 }
 
+fn parse_scopes(raw: &[String], errors: &mut BTreeMap<String, String>) -> Scopes {
+    Scopes::parse(raw).unwrap_or_else(|message| {
+        errors.insert("scopes".into(), message);
+        Scopes::DEFAULT
+    })
+}
+
 fn fail_if_any(errors: BTreeMap<String, String>) -> Result<(), ApiError> {
     if errors.is_empty() {
         Ok(())
@@ -117,6 +128,9 @@ pub async fn create_api_key(
     let mut errors = BTreeMap::new();
     let key_name = parse_key_name(&body.key_name, &mut errors);
     let origins = parse_origins(body.allowed_origins.unwrap_or_default(), &mut errors);
+    let scopes = body
+        .scopes
+        .map_or(Scopes::DEFAULT, |s| parse_scopes(&s, &mut errors));
     if body.expires_at.is_some_and(|at| at <= Utc::now()) {
         errors.insert(
             "expires_at".into(),
@@ -125,7 +139,15 @@ pub async fn create_api_key(
     }
     fail_if_any(errors)?;
     let mut conn = state.pool.get().await?;
-    let key = create_key(&mut conn, user.0, &key_name, &origins, body.expires_at).await?;
+    let key = create_key(
+        &mut conn,
+        user.0,
+        &key_name,
+        &origins,
+        body.expires_at,
+        scopes,
+    )
+    .await?;
     drop(conn);
     state.registry_changed().await;
     tracing::info!(tenant = %user.0, key_id = %key.id, "API key created");
@@ -166,6 +188,7 @@ pub async fn update_api_key(
         key_name: body.key_name.map(|n| parse_key_name(&n, &mut errors)),
         allowed_origins: body.allowed_origins.map(|o| parse_origins(o, &mut errors)),
         is_active: body.is_active,
+        scopes: body.scopes.map(|s| parse_scopes(&s, &mut errors).to_vec()),
         updated_at: Some(Utc::now()),
     };
     fail_if_any(errors)?;

@@ -2,7 +2,7 @@
 
 use crate::auth::{AuthUser, cookies, credentials, passwords};
 use crate::db::Conn;
-use crate::domain::{Email, Password, UserId};
+use crate::domain::{Email, Password, Scopes, UserId};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, read_limited};
 use crate::models::refresh_token::NewRefreshToken;
@@ -157,7 +157,7 @@ pub async fn signup(
                 ),
                 other => other,
             })?;
-            let key = create_key(conn, user.id, "Default key", &[], None).await?;
+            let key = create_key(conn, user.id, "Default key", &[], None, Scopes::DEFAULT).await?;
             Ok((user, key))
         })
         .await?;

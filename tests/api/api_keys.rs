@@ -33,7 +33,8 @@ async fn create_list_update_delete() {
                 "id",
                 "is_active",
                 "key_name",
-                "last_used_at"
+                "last_used_at",
+                "scopes"
             ]
         );
     }
