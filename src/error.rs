@@ -87,6 +87,12 @@ pub fn error_body(code: &str, message: &str, details: Value) -> Value {
     json!({ "error": { "code": code, "message": message, "details": details } })
 }
 
+/// The body of an error on `/prometheus/api/v1/…`: Prometheus's own shape, so that Grafana
+/// and other Prometheus clients show the message (`{"status":"error","errorType","error"}`).
+pub fn prometheus_error_body(error_type: &str, message: &str) -> Value {
+    json!({ "status": "error", "errorType": error_type, "error": message })
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {

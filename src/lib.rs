@@ -15,6 +15,7 @@ pub mod forwarder;
 pub mod gateway_metrics;
 pub mod ingest;
 pub mod models;
+pub mod query;
 pub mod rate_limit;
 pub mod routes;
 pub mod security_headers;

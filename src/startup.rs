@@ -6,6 +6,7 @@ use crate::auth::JwtKeys;
 use crate::forwarder::{self, Forwarder};
 use crate::gateway_metrics::GatewayMetrics;
 use crate::ingest::{key_cache::KeyCache, live::LiveStats};
+use crate::query::client::PrometheusClient;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::{background, db, routes, security_headers, telemetry};
@@ -84,6 +85,8 @@ impl Application {
             live: LiveStats::default(),
             used_keys: Arc::default(),
             http: http.clone(),
+            prometheus: PrometheusClient::new(&settings.prometheus_url)
+                .map_err(|e| format!("cannot build the Prometheus client: {e}"))?,
             instance: instance.clone(),
             public_url,
             settings: Arc::new(settings.clone()),

@@ -20,6 +20,8 @@ pub struct AppState {
     /// keys that authenticated since the last `last_used_at` write
     pub used_keys: Arc<parking_lot::Mutex<std::collections::HashSet<crate::domain::ApiKeyId>>>,
     pub http: reqwest::Client,
+    /// the read path's Prometheus (`PUSHGATE_PROMETHEUS_URL`)
+    pub prometheus: crate::query::client::PrometheusClient,
     pub instance: String,
     /// the base URL written into generated code
     pub public_url: String,

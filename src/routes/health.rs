@@ -13,12 +13,19 @@ pub async fn get_health() -> HttpResponse {
 }
 
 /// 200 when Postgres and the Pushgateway both answer, else 503 naming which does not.
+/// `checks.prometheus` names the read path's Prometheus: when it is down, only reads fail,
+/// so it does not make the instance unready (a load balancer must keep sending pushes).
 #[get("/health/ready")]
 pub async fn get_ready(state: web::Data<AppState>) -> HttpResponse {
-    let (database, pushgateway) = tokio::join!(check_database(&state), check_pushgateway(&state));
+    let (database, pushgateway, prometheus) = tokio::join!(
+        check_database(&state),
+        check_pushgateway(&state),
+        super::prometheus::readiness(&state)
+    );
     let checks = json!({
         "database": database.as_ref().map_or_else(|e| e.clone(), |_| "ok".into()),
         "pushgateway": pushgateway.as_ref().map_or_else(|e| e.clone(), |_| "ok".into()),
+        "prometheus": prometheus,
     });
     if database.is_ok() && pushgateway.is_ok() {
         return HttpResponse::Ok().json(json!({ "status": "ready", "checks": checks }));

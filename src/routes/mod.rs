@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod live;
 pub mod metric_configs;
 pub mod own_metrics;
+pub mod prometheus;
 pub mod tracker;
 
 use crate::auth::JwtKeys;
@@ -77,6 +78,17 @@ pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceC
                 )
                 .configure(|cfg| api_routes(cfg, &limits, &proxies))
                 .default_service(web::to(not_found)),
+        )
+        .service(
+            web::scope("/prometheus/api/v1")
+                .wrap(rate_limit::limiter(
+                    prometheus::reader::ByReader,
+                    limits.api_rate_per_user,
+                    MINUTE,
+                    limits.api_rate_per_user,
+                ))
+                .configure(prometheus::configure)
+                .default_service(web::to(prometheus::not_found)),
         )
         .service(own_metrics::get_own_metrics)
         .configure(dashboard::configure);

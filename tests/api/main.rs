@@ -13,5 +13,6 @@ mod metric_configs;
 mod migrations;
 mod outages;
 mod rate_limits;
+mod read_path;
 mod restarts;
 mod tracking;

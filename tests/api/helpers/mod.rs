@@ -6,6 +6,7 @@ pub mod exposition;
 pub mod load;
 pub mod own_postgres;
 pub mod postgres;
+pub mod prometheus;
 pub mod pushgateway;
 
 use postgres::TestDb;
