@@ -49,14 +49,19 @@ async function toError(res) {
   } catch {
     /* not JSON: fall through */
   }
-  const e = payload && payload.error ? payload.error : {};
+  const e = payload?.error ? payload.error : {};
   const retryAfter = Number.parseInt(res.headers.get('Retry-After') || '', 10);
   let message = typeof e.message === 'string' && e.message ? e.message : defaultMessage(res.status);
   if (res.status === 429 && Number.isFinite(retryAfter)) {
     message = `${message} (try again in ${retryAfter} s)`;
   }
-  return new ApiError(res.status, e.code || `http_${res.status}`, message, e.details ?? null,
-    Number.isFinite(retryAfter) ? retryAfter : null);
+  return new ApiError(
+    res.status,
+    e.code || `http_${res.status}`,
+    message,
+    e.details ?? null,
+    Number.isFinite(retryAfter) ? retryAfter : null,
+  );
 }
 
 function defaultMessage(status) {
@@ -82,14 +87,16 @@ async function parse(res) {
 
 let refreshing = null;
 /** One refresh at a time, shared by every call that hit a 401 meanwhile. */
-function refreshSession() {
+export function refreshSession() {
   if (!refreshing) {
     refreshing = send('POST', '/auth/refresh', {})
       .then((res) => res.ok)
       .catch(() => false)
       .finally(() => {
         // Let calls that fail later try again with a fresh refresh.
-        setTimeout(() => { refreshing = null; }, 0);
+        setTimeout(() => {
+          refreshing = null;
+        }, 0);
       });
   }
   return refreshing;

@@ -1,17 +1,18 @@
 // pushgate dashboard: hash router and app shell.
 // Routes: #/signin #/signup #/keys #/metrics #/metrics/new #/metrics/<id>
-//         #/code[?key=<id>&config=<id>] #/live #/account
+//         #/code[?key=<id>&config=<id>] #/insights #/live #/account
 
-import { api, currentUser, setSessionLostHandler, resetSessionLost } from './api.js';
+import { api, currentUser, resetSessionLost, setSessionLostHandler } from './api.js';
 import { h, replace } from './dom.js';
 import { state } from './state.js';
-import { announce, errorBox, button } from './ui.js';
-import { renderSignin, renderSignup } from './view-auth.js';
-import { renderKeys } from './view-keys.js';
-import { renderMetrics } from './view-metrics.js';
-import { renderCode } from './view-code.js';
-import { renderLive } from './view-live.js';
 import { renderAccount } from './view-account.js';
+import { renderSignin, renderSignup } from './view-auth.js';
+import { renderCode } from './view-code.js';
+import { renderInsights } from './view-insights.js';
+import { renderKeys } from './view-keys.js';
+import { renderLive } from './view-live.js';
+import { renderMetrics } from './view-metrics.js';
+import { announce, button, errorBox } from './widgets.js';
 
 const routes = {
   signin: { auth: false, title: 'Sign in', render: renderSignin },
@@ -19,6 +20,7 @@ const routes = {
   keys: { auth: true, title: 'API keys', render: renderKeys },
   metrics: { auth: true, title: 'Metrics', render: renderMetrics },
   code: { auth: true, title: 'Code', render: renderCode },
+  insights: { auth: true, title: 'Insights', render: renderInsights },
   live: { auth: true, title: 'Live', render: renderLive },
   account: { auth: true, title: 'Account', render: renderAccount },
 };
@@ -60,7 +62,7 @@ function updateChrome(active) {
 
 function route() {
   const { name, params, query } = parseHash();
-  let def = routes[name];
+  const def = routes[name];
   if (!def) {
     navigate(state.user ? HOME : '#/signin', { replaceHistory: true });
     return;
@@ -75,7 +77,11 @@ function route() {
     return;
   }
   if (cleanup) {
-    try { cleanup(); } catch { /* ignore */ }
+    try {
+      cleanup();
+    } catch {
+      /* ignore */
+    }
     cleanup = null;
   }
   updateChrome(name);
@@ -153,10 +159,16 @@ async function boot() {
     state.user = await currentUser();
   } catch (err) {
     updateChrome('');
-    replace(main, h('div', { class: 'view' },
-      h('h1', { tabindex: '-1', class: 'page-title' }, 'pushgate'),
-      errorBox(err),
-      button('Try again', { kind: 'primary', onclick: () => boot() })));
+    replace(
+      main,
+      h(
+        'div',
+        { class: 'view' },
+        h('h1', { tabindex: '-1', class: 'page-title' }, 'pushgate'),
+        errorBox(err),
+        button('Try again', { kind: 'primary', onclick: () => boot() }),
+      ),
+    );
     return;
   }
   window.addEventListener('hashchange', route);

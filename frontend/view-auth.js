@@ -2,8 +2,8 @@
 
 import { api } from './api.js';
 import { h } from './dom.js';
+import { clearErrors, field, formMessage, onSubmit, showApiError, showClientErrors, showFormMessage } from './forms.js';
 import { state } from './state.js';
-import { field, formMessage, onSubmit, showApiError, showClientErrors, showFormMessage, clearErrors } from './ui.js';
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 
@@ -11,10 +11,16 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 function passwordField(opts) {
   const wrap = field({ type: 'password', spellcheck: 'false', ...opts });
   const input = wrap.control;
-  const toggle = h('button', {
-    type: 'button', class: 'btn btn-ghost btn-small pw-toggle', 'aria-pressed': 'false',
-    'aria-controls': input.id,
-  }, 'Show');
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-ghost btn-small pw-toggle',
+      'aria-pressed': 'false',
+      'aria-controls': input.id,
+    },
+    'Show',
+  );
   toggle.addEventListener('click', () => {
     const show = input.type === 'password';
     input.type = show ? 'text' : 'password';
@@ -30,12 +36,20 @@ function passwordField(opts) {
 }
 
 function authShell(view, title, intro, form, footer) {
-  view.append(h('div', { class: 'auth' },
-    h('div', { class: 'card auth-card' },
-      h('h1', { tabindex: '-1', class: 'page-title' }, title),
-      h('p', { class: 'lead' }, intro),
-      form,
-      footer)));
+  view.append(
+    h(
+      'div',
+      { class: 'auth' },
+      h(
+        'div',
+        { class: 'card auth-card' },
+        h('h1', { tabindex: '-1', class: 'page-title' }, title),
+        h('p', { class: 'lead' }, intro),
+        form,
+        footer,
+      ),
+    ),
+  );
 }
 
 function takeNotice(form) {
@@ -48,9 +62,14 @@ function takeNotice(form) {
 export function renderSignin(view, { app }) {
   const email = field({ label: 'Email', name: 'email', type: 'email', autocomplete: 'username', required: true, inputmode: 'email' });
   const password = passwordField({ label: 'Password', name: 'password', autocomplete: 'current-password', required: true });
-  const form = h('form', { class: 'form', 'aria-label': 'Sign in' },
-    formMessage(), email, password,
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Sign in')));
+  const form = h(
+    'form',
+    { class: 'form', 'aria-label': 'Sign in' },
+    formMessage(),
+    email,
+    password,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Sign in')),
+  );
   takeNotice(form);
 
   onSubmit(form, 'Signing in…', async () => {
@@ -69,8 +88,13 @@ export function renderSignin(view, { app }) {
     }
   });
 
-  authShell(view, 'Sign in', 'Sign in to manage your API keys, metrics and tracking code.', form,
-    h('p', { class: 'auth-switch' }, 'New to pushgate? ', h('a', { href: '#/signup' }, 'Create an account')));
+  authShell(
+    view,
+    'Sign in',
+    'Sign in to manage your API keys, metrics and tracking code.',
+    form,
+    h('p', { class: 'auth-switch' }, 'New to pushgate? ', h('a', { href: '#/signup' }, 'Create an account')),
+  );
 }
 
 export function renderSignup(view, { app }) {
@@ -78,14 +102,21 @@ export function renderSignup(view, { app }) {
   const last = field({ label: 'Last name', name: 'last_name', autocomplete: 'family-name', optional: true });
   const email = field({ label: 'Email', name: 'email', type: 'email', autocomplete: 'email', required: true, inputmode: 'email' });
   const password = passwordField({
-    label: 'Password', name: 'password', autocomplete: 'new-password', required: true,
+    label: 'Password',
+    name: 'password',
+    autocomplete: 'new-password',
+    required: true,
     hint: 'At least 8 characters.',
   });
-  const form = h('form', { class: 'form', 'aria-label': 'Create an account' },
+  const form = h(
+    'form',
+    { class: 'form', 'aria-label': 'Create an account' },
     formMessage(),
     h('div', { class: 'row-2' }, first, last),
-    email, password,
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Create account')));
+    email,
+    password,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Create account')),
+  );
   takeNotice(form);
 
   onSubmit(form, 'Creating account…', async () => {
@@ -102,7 +133,7 @@ export function renderSignup(view, { app }) {
     if (Object.keys(errors).length) return showClientErrors(form, errors);
     try {
       const res = await api.post('/auth/signup', body, { auth: false });
-      if (res.api_key && res.api_key.api_secret) {
+      if (res.api_key?.api_secret) {
         state.pendingSecret = { ...res.api_key, welcome: true };
       }
       app.signedIn(res.user, { to: '#/keys' });
@@ -111,7 +142,11 @@ export function renderSignup(view, { app }) {
     }
   });
 
-  authShell(view, 'Create your account',
-    'You get a default API key right away, to start sending metrics in minutes.', form,
-    h('p', { class: 'auth-switch' }, 'Already have an account? ', h('a', { href: '#/signin' }, 'Sign in')));
+  authShell(
+    view,
+    'Create your account',
+    'You get a default API key right away, to start sending metrics in minutes.',
+    form,
+    h('p', { class: 'auth-switch' }, 'Already have an account? ', h('a', { href: '#/signin' }, 'Sign in')),
+  );
 }

@@ -2,12 +2,12 @@
 // deactivate/reactivate, delete.
 
 import { api } from './api.js';
-import { h, replace, timeEl, fmtDateTime, parseDate, uid } from './dom.js';
+import { confirmDialog, openDialog } from './dialogs.js';
+import { h, replace, uid } from './dom.js';
+import { fmtDateTime, parseDate } from './format.js';
+import { clearErrors, field, formMessage, onSubmit, showApiError, showClientErrors, splitList } from './forms.js';
 import { takePendingSecret } from './state.js';
-import {
-  announce, badge, button, linkButton, clearErrors, confirmDialog, copyButton, emptyState, errorBox, field,
-  formMessage, onSubmit, openDialog, pageHeader, showApiError, showClientErrors, skeleton, splitList,
-} from './ui.js';
+import { announce, badge, button, copyButton, emptyState, linkButton, loadInto, pageHeader, timeEl } from './widgets.js';
 
 function keyStatus(key) {
   const exp = parseDate(key.expires_at);
@@ -25,23 +25,45 @@ export function secretPanel(key, { welcome = false, onDismiss } = {}) {
   const headingId = uid('secret-title');
   const pub = h('code', { class: 'mono break', 'data-testid': 'secret-api-key' }, key.api_key);
   const sec = h('code', { class: 'mono break secret', 'data-testid': 'secret-api-secret' }, key.api_secret);
-  const heading = h('h2', { id: headingId, tabindex: '-1' },
-    welcome ? 'Your account is ready: here is your default API key' : `Key “${key.key_name}” created`);
-  const panel = h('section', { class: 'card secret-panel', 'aria-labelledby': headingId, 'data-testid': 'secret-panel' },
+  const heading = h(
+    'h2',
+    { id: headingId, tabindex: '-1' },
+    welcome ? 'Your account is ready: here is your default API key' : `Key “${key.key_name}” created`,
+  );
+  const panel = h(
+    'section',
+    { class: 'card secret-panel', 'aria-labelledby': headingId, 'data-testid': 'secret-panel' },
     heading,
-    h('div', { class: 'alert alert-warn' },
-      h('p', {}, h('strong', {}, 'Copy the secret now. It is shown only this once.'),
-        ' pushgate stores only a hash of it: if you lose it, create a new key. Keep it out of browser code; the tracking code needs only the public key.')),
-    h('dl', { class: 'kv' },
+    h(
+      'div',
+      { class: 'alert alert-warn' },
+      h(
+        'p',
+        {},
+        h('strong', {}, 'Copy the secret now. It is shown only this once.'),
+        ' pushgate stores only a hash of it: if you lose it, create a new key. Keep it out of browser code; the tracking code needs only the public key.',
+      ),
+    ),
+    h(
+      'dl',
+      { class: 'kv' },
       h('div', {}, h('dt', {}, 'Key name'), h('dd', {}, key.key_name || 'Default key')),
       h('div', {}, h('dt', {}, 'Public key'), h('dd', { class: 'copy-row' }, pub, copyButton(pub, 'public key'))),
-      h('div', {}, h('dt', {}, 'Secret'), h('dd', { class: 'copy-row' }, sec, copyButton(sec, 'secret')))),
-    h('div', { class: 'actions' },
+      h('div', {}, h('dt', {}, 'Secret'), h('dd', { class: 'copy-row' }, sec, copyButton(sec, 'secret'))),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
       button('I have stored the secret', {
         kind: 'primary',
-        onclick: () => { panel.remove(); if (onDismiss) onDismiss(); },
+        onclick: () => {
+          panel.remove();
+          if (onDismiss) onDismiss();
+        },
       }),
-      welcome ? linkButton('Next: define a metric', '#/metrics/new', { kind: 'secondary' }) : null));
+      welcome ? linkButton('Next: define a metric', '#/metrics/new', { kind: 'secondary' }) : null,
+    ),
+  );
   panel.focusHeading = () => heading.focus();
   return panel;
 }
@@ -50,23 +72,50 @@ export function renderKeys(view) {
   let keys = [];
   const listSection = h('section', { class: 'section', 'aria-labelledby': 'keys-list-title' });
   const listTitle = h('h2', { id: 'keys-list-title', tabindex: '-1' }, 'Your keys');
-  const listBody = h('div', { class: 'list', 'aria-busy': 'true' }, skeleton(3, 'Loading keys…'));
+  const listBody = h('div', { class: 'list' });
   const secretSlot = h('div', { class: 'secret-slot' });
   const newBtn = button('New key', { kind: 'primary', 'aria-expanded': 'false', 'aria-controls': 'new-key-form' });
 
   // -------------------------------------------------------------- create form
-  const nameField = field({ label: 'Key name', name: 'key_name', required: true, autocomplete: 'off',
-    hint: 'Where you use it, like “marketing site” or “billing cron”.', maxlength: 100 });
-  const originsField = field({ label: 'Allowed origins', name: 'allowed_origins', type: 'textarea',
-    optional: true, hint: originsHint(), spellcheck: 'false', autocapitalize: 'off' });
-  const expiresField = field({ label: 'Expires', name: 'expires_at', type: 'datetime-local', optional: true,
-    hint: 'Leave empty for a key that does not expire.' });
-  const createForm = h('form', { class: 'card form', id: 'new-key-form', hidden: true, 'aria-labelledby': 'new-key-title' },
+  const nameField = field({
+    label: 'Key name',
+    name: 'key_name',
+    required: true,
+    autocomplete: 'off',
+    hint: 'Where you use it, like “marketing site” or “billing cron”.',
+    maxlength: 100,
+  });
+  const originsField = field({
+    label: 'Allowed origins',
+    name: 'allowed_origins',
+    type: 'textarea',
+    optional: true,
+    hint: originsHint(),
+    spellcheck: 'false',
+    autocapitalize: 'off',
+  });
+  const expiresField = field({
+    label: 'Expires',
+    name: 'expires_at',
+    type: 'datetime-local',
+    optional: true,
+    hint: 'Leave empty for a key that does not expire.',
+  });
+  const createForm = h(
+    'form',
+    { class: 'card form', id: 'new-key-form', hidden: true, 'aria-labelledby': 'new-key-title' },
     h('h2', { id: 'new-key-title' }, 'New API key'),
-    formMessage(), nameField, originsField, expiresField,
-    h('div', { class: 'actions' },
+    formMessage(),
+    nameField,
+    originsField,
+    expiresField,
+    h(
+      'div',
+      { class: 'actions' },
       h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create key'),
-      button('Cancel', { onclick: () => closeCreate(true) })));
+      button('Cancel', { onclick: () => closeCreate(true) }),
+    ),
+  );
 
   function openCreate() {
     createForm.hidden = false;
@@ -119,34 +168,54 @@ export function renderKeys(view) {
     const st = keyStatus(key);
     const titleId = uid('key');
     const pub = h('code', { class: 'mono break' }, key.api_key);
-    const origins = key.allowed_origins && key.allowed_origins.length
-      ? h('ul', { class: 'chips' }, key.allowed_origins.map((o) => h('li', { class: 'chip mono' }, o)))
+    const origins = key.allowed_origins?.length
+      ? h(
+          'ul',
+          { class: 'chips' },
+          key.allowed_origins.map((o) => h('li', { class: 'chip mono' }, o)),
+        )
       : h('span', { class: 'muted' }, 'Any origin');
     const toggle = button(key.is_active ? 'Deactivate' : 'Reactivate', { small: true });
     toggle.addEventListener('click', () => setActive(key, !key.is_active, toggle));
-    return h('li', { class: ['card', 'key-card', !key.is_active && 'is-inactive'], 'aria-labelledby': titleId, dataset: { keyId: key.id } },
-      h('div', { class: 'card-head' },
-        h('h3', { id: titleId }, key.key_name),
-        badge(st.text, st.kind)),
-      h('dl', { class: 'kv' },
-        h('div', {}, h('dt', {}, 'Public key'), h('dd', { class: 'copy-row' }, pub, copyButton(pub, `public key of ${key.key_name}`, { label: 'Copy' }))),
+    return h(
+      'li',
+      { class: ['card', 'key-card', !key.is_active && 'is-inactive'], 'aria-labelledby': titleId, dataset: { keyId: key.id } },
+      h('div', { class: 'card-head' }, h('h3', { id: titleId }, key.key_name), badge(st.text, st.kind)),
+      h(
+        'dl',
+        { class: 'kv' },
+        h(
+          'div',
+          {},
+          h('dt', {}, 'Public key'),
+          h('dd', { class: 'copy-row' }, pub, copyButton(pub, `public key of ${key.key_name}`, { label: 'Copy' })),
+        ),
         h('div', {}, h('dt', {}, 'Allowed origins'), h('dd', {}, origins)),
         h('div', {}, h('dt', {}, 'Last used'), h('dd', {}, timeEl(key.last_used_at))),
         h('div', {}, h('dt', {}, 'Created'), h('dd', {}, fmtDateTime(key.created_at))),
-        key.expires_at ? h('div', {}, h('dt', {}, 'Expires'), h('dd', {}, fmtDateTime(key.expires_at))) : null),
-      h('div', { class: 'actions actions-wrap' },
+        key.expires_at ? h('div', {}, h('dt', {}, 'Expires'), h('dd', {}, fmtDateTime(key.expires_at))) : null,
+      ),
+      h(
+        'div',
+        { class: 'actions actions-wrap' },
         button('Edit', { small: true, 'aria-label': `Edit ${key.key_name}`, onclick: () => editKey(key) }),
         toggle,
         linkButton('Get code', `#/code?key=${encodeURIComponent(key.id)}`, { small: true, 'aria-label': `Get code for ${key.key_name}` }),
-        button('Delete', { small: true, kind: 'danger-ghost', 'aria-label': `Delete ${key.key_name}`, onclick: () => deleteKey(key) })));
+        button('Delete', { small: true, kind: 'danger-ghost', 'aria-label': `Delete ${key.key_name}`, onclick: () => deleteKey(key) }),
+      ),
+    );
   }
 
   function renderList() {
-    listBody.removeAttribute('aria-busy');
     if (!keys.length) {
-      replace(listBody, emptyState('No API keys yet',
-        'A key lets your sites and scripts send metrics. Create one to get started.',
-        button('Create a key', { kind: 'primary', onclick: openCreate })));
+      replace(
+        listBody,
+        emptyState(
+          'No API keys yet',
+          'A key lets your sites and scripts send metrics. Create one to get started.',
+          button('Create a key', { kind: 'primary', onclick: openCreate }),
+        ),
+      );
       return;
     }
     const sorted = [...keys].sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
@@ -184,8 +253,16 @@ export function renderKeys(view) {
 
   async function editKey(key) {
     const name = field({ label: 'Key name', name: 'key_name', required: true, value: key.key_name, autocomplete: 'off', maxlength: 100 });
-    const origins = field({ label: 'Allowed origins', name: 'allowed_origins', type: 'textarea', optional: true,
-      value: (key.allowed_origins || []).join('\n'), hint: originsHint(), spellcheck: 'false', autocapitalize: 'off' });
+    const origins = field({
+      label: 'Allowed origins',
+      name: 'allowed_origins',
+      type: 'textarea',
+      optional: true,
+      value: (key.allowed_origins || []).join('\n'),
+      hint: originsHint(),
+      spellcheck: 'false',
+      autocapitalize: 'off',
+    });
     const updated = await openDialog({
       title: `Edit “${key.key_name}”`,
       body: [name, origins],
@@ -217,8 +294,13 @@ export function renderKeys(view) {
   async function deleteKey(key) {
     const done = await confirmDialog({
       title: `Delete “${key.key_name}”?`,
-      message: h('p', {}, 'Sites and scripts using ', h('code', { class: 'mono' }, key.api_key),
-        ' stop being able to send metrics at once. This cannot be undone.'),
+      message: h(
+        'p',
+        {},
+        'Sites and scripts using ',
+        h('code', { class: 'mono' }, key.api_key),
+        ' stop being able to send metrics at once. This cannot be undone.',
+      ),
       confirmLabel: 'Delete key',
       action: () => api.del(`/apikeys/${encodeURIComponent(key.id)}`),
     });
@@ -230,26 +312,23 @@ export function renderKeys(view) {
     }
   }
 
-  async function load() {
-    listBody.setAttribute('aria-busy', 'true');
-    try {
-      const res = await api.get('/apikeys');
-      keys = res.api_keys || [];
-      renderList();
-    } catch (err) {
-      if (err.code === 'unauthorized') return;
-      replace(listBody, errorBox(err, load));
-    }
-  }
-
   view.append(
     pageHeader('API keys', 'Each key has a public part (pk_…), safe in browser code, and a secret (sk_…) for server-side pushes.', newBtn),
     secretSlot,
     createForm,
-    listSection);
+    listSection,
+  );
   listSection.append(listTitle, listBody);
 
   const pending = takePendingSecret();
   if (pending) showSecret(pending, Boolean(pending.welcome));
-  load();
+  loadInto(
+    listBody,
+    () => api.get('/apikeys'),
+    (_, res) => {
+      keys = res.api_keys || [];
+      renderList();
+    },
+    { label: 'Loading keys…' },
+  );
 }

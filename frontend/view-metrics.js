@@ -2,20 +2,30 @@
 // messages next to their fields.
 
 import { api } from './api.js';
-import { h, replace, uid, fmtDateTime } from './dom.js';
-import {
-  announce, badge, button, linkButton, checkbox, clearErrors, confirmDialog, emptyState, errorBox, field,
-  formMessage, onSubmit, pageHeader, showApiError, showClientErrors, skeleton, splitList, setFieldError,
-} from './ui.js';
+import { confirmDialog } from './dialogs.js';
+import { h, replace, uid } from './dom.js';
+import { fmtDateTime } from './format.js';
+import { checkbox, clearErrors, field, formMessage, onSubmit, setFieldError, showApiError, showClientErrors, splitList } from './forms.js';
+import { metricPanel } from './metric-chart.js';
+import { announce, badge, button, emptyState, linkButton, loadInto, pageHeader, skeleton } from './widgets.js';
 
 export const TYPES = [
   { value: 'counter', label: 'Counter', help: 'A total that only goes up: sign-ups, clicks, orders. Each push adds to it.' },
-  { value: 'gauge', label: 'Gauge', help: 'A value that goes up and down: queue length, items in cart. Pushes set, increase or decrease it.' },
-  { value: 'histogram', label: 'Histogram', help: 'Observations counted into buckets: durations, sizes. Percentiles across all clients in Grafana.' },
+  {
+    value: 'gauge',
+    label: 'Gauge',
+    help: 'A value that goes up and down: queue length, items in cart. Pushes set, increase or decrease it.',
+  },
+  {
+    value: 'histogram',
+    label: 'Histogram',
+    help: 'Observations counted into buckets: durations, sizes. Percentiles across all clients in Grafana.',
+  },
   { value: 'summary', label: 'Summary', help: 'Observations with quantiles computed by the gateway (per gateway instance).' },
 ];
 
-const NAME_HINT = 'Prometheus name: letters, digits, _ and :, not starting with a digit. Counters usually end in _total, durations in _seconds.';
+const NAME_HINT =
+  'Prometheus name: letters, digits, _ and :, not starting with a digit. Counters usually end in _total, durations in _seconds.';
 
 function typeBadge(t) {
   return badge(t, `type-${t}`);
@@ -28,8 +38,22 @@ function configCard(cfg, onDelete) {
   const labels = cfg.labels && typeof cfg.labels === 'object' ? Object.entries(cfg.labels) : [];
   const details = [];
   if (labels.length) {
-    details.push(h('div', {}, h('dt', {}, 'Labels'), h('dd', {}, h('ul', { class: 'chips' },
-      labels.map(([k, v]) => h('li', { class: 'chip mono' }, v === null || v === undefined || v === '' ? k : `${k}=${v}`))))));
+    details.push(
+      h(
+        'div',
+        {},
+        h('dt', {}, 'Labels'),
+        h(
+          'dd',
+          {},
+          h(
+            'ul',
+            { class: 'chips' },
+            labels.map(([k, v]) => h('li', { class: 'chip mono' }, v === null || v === undefined || v === '' ? k : `${k}=${v}`)),
+          ),
+        ),
+      ),
+    );
   }
   if (cfg.metric_type === 'histogram' && Array.isArray(cfg.buckets) && cfg.buckets.length) {
     details.push(h('div', {}, h('dt', {}, 'Buckets'), h('dd', { class: 'mono' }, cfg.buckets.join(', '))));
@@ -37,36 +61,72 @@ function configCard(cfg, onDelete) {
   if (cfg.metric_type === 'summary' && Array.isArray(cfg.quantiles) && cfg.quantiles.length) {
     details.push(h('div', {}, h('dt', {}, 'Quantiles'), h('dd', { class: 'mono' }, cfg.quantiles.join(', '))));
   }
-  if (cfg.auto_track || (cfg.tracking_events && cfg.tracking_events.length)) {
-    details.push(h('div', {}, h('dt', {}, 'Browser tracking'), h('dd', {},
-      cfg.auto_track ? 'Auto-track on' : 'Auto-track off',
-      cfg.tracking_events && cfg.tracking_events.length ? ` · events: ${cfg.tracking_events.join(', ')}` : '')));
+  if (cfg.auto_track || cfg.tracking_events?.length) {
+    details.push(
+      h(
+        'div',
+        {},
+        h('dt', {}, 'Browser tracking'),
+        h(
+          'dd',
+          {},
+          cfg.auto_track ? 'Auto-track on' : 'Auto-track off',
+          cfg.tracking_events?.length ? ` · events: ${cfg.tracking_events.join(', ')}` : '',
+        ),
+      ),
+    );
   }
   details.push(h('div', {}, h('dt', {}, 'Updated'), h('dd', {}, fmtDateTime(cfg.updated_at || cfg.created_at))));
-  return h('li', { class: ['card', 'config-card', !cfg.is_active && 'is-inactive'], 'aria-labelledby': titleId, dataset: { configId: cfg.id, metric: cfg.metric_name } },
-    h('div', { class: 'card-head' },
+  return h(
+    'li',
+    {
+      class: ['card', 'config-card', !cfg.is_active && 'is-inactive'],
+      'aria-labelledby': titleId,
+      dataset: { configId: cfg.id, metric: cfg.metric_name },
+    },
+    h(
+      'div',
+      { class: 'card-head' },
       h('h3', { id: titleId }, cfg.name || cfg.metric_name),
-      h('span', { class: 'badges' }, typeBadge(cfg.metric_type), cfg.is_active ? null : badge('Inactive', 'muted'))),
+      h('span', { class: 'badges' }, typeBadge(cfg.metric_type), cfg.is_active ? null : badge('Inactive', 'muted')),
+    ),
     h('p', { class: 'metric-name' }, h('code', { class: 'mono break' }, cfg.metric_name)),
     cfg.description ? h('p', { class: 'desc' }, cfg.description) : null,
     h('dl', { class: 'kv kv-compact' }, details),
-    h('div', { class: 'actions actions-wrap' },
+    h(
+      'div',
+      { class: 'actions actions-wrap' },
       linkButton('Edit', `#/metrics/${encodeURIComponent(cfg.id)}`, { small: true, 'aria-label': `Edit ${cfg.name || cfg.metric_name}` }),
-      linkButton('Get code', `#/code?config=${encodeURIComponent(cfg.id)}`, { small: true, 'aria-label': `Get code for ${cfg.name || cfg.metric_name}` }),
-      button('Delete', { small: true, kind: 'danger-ghost', 'aria-label': `Delete ${cfg.name || cfg.metric_name}`, onclick: () => onDelete(cfg) })));
+      linkButton('Get code', `#/code?config=${encodeURIComponent(cfg.id)}`, {
+        small: true,
+        'aria-label': `Get code for ${cfg.name || cfg.metric_name}`,
+      }),
+      button('Delete', {
+        small: true,
+        kind: 'danger-ghost',
+        'aria-label': `Delete ${cfg.name || cfg.metric_name}`,
+        onclick: () => onDelete(cfg),
+      }),
+    ),
+  );
 }
 
 function renderList(view) {
   const listTitle = h('h2', { id: 'cfg-list-title', class: 'visually-hidden', tabindex: '-1' }, 'Your metrics');
-  const body = h('div', { class: 'list', 'aria-busy': 'true' }, skeleton(3, 'Loading metrics…'));
+  const body = h('div', { class: 'list' });
   let configs = [];
 
   async function onDelete(cfg) {
     const label = cfg.name || cfg.metric_name;
     const done = await confirmDialog({
       title: `Delete “${label}”?`,
-      message: h('p', {}, 'Pushes of ', h('code', { class: 'mono' }, cfg.metric_name),
-        ' from browsers are refused from now on, and its series leave the next push to Prometheus. This cannot be undone.'),
+      message: h(
+        'p',
+        {},
+        'Pushes of ',
+        h('code', { class: 'mono' }, cfg.metric_name),
+        ' from browsers are refused from now on, and its series leave the next push to Prometheus. This cannot be undone.',
+      ),
       confirmLabel: 'Delete metric',
       action: () => api.del(`/metric-configs/${encodeURIComponent(cfg.id)}`),
     });
@@ -79,33 +139,45 @@ function renderList(view) {
   }
 
   function draw() {
-    body.removeAttribute('aria-busy');
     if (!configs.length) {
-      replace(body, emptyState('No metrics defined yet',
-        'Declare a metric to send it from browsers, to fix its type and labels, or to choose histogram buckets. Server-side pushes may also send undeclared metrics.',
-        linkButton('Define a metric', '#/metrics/new', { kind: 'primary' })));
+      replace(
+        body,
+        emptyState(
+          'No metrics defined yet',
+          'Declare a metric to send it from browsers, to fix its type and labels, or to choose histogram buckets. Server-side pushes may also send undeclared metrics.',
+          linkButton('Define a metric', '#/metrics/new', { kind: 'primary' }),
+        ),
+      );
       return;
     }
     const sorted = [...configs].sort((a, b) => String(a.metric_name).localeCompare(String(b.metric_name)));
-    replace(body, h('ul', { class: 'cards cards-grid', 'data-testid': 'config-list' }, sorted.map((c) => configCard(c, onDelete))));
-  }
-
-  async function load() {
-    try {
-      const res = await api.get('/metric-configs');
-      configs = res.metric_configs || [];
-      draw();
-    } catch (err) {
-      if (err.code === 'unauthorized') return;
-      replace(body, errorBox(err, load));
-    }
+    replace(
+      body,
+      h(
+        'ul',
+        { class: 'cards cards-grid', 'data-testid': 'config-list' },
+        sorted.map((c) => configCard(c, onDelete)),
+      ),
+    );
   }
 
   view.append(
-    pageHeader('Metrics', 'The metrics you collect: their Prometheus names, types, labels and buckets.',
-      linkButton('New metric', '#/metrics/new', { kind: 'primary' })),
-    h('section', { class: 'section', 'aria-labelledby': 'cfg-list-title' }, listTitle, body));
-  load();
+    pageHeader(
+      'Metrics',
+      'The metrics you collect: their Prometheus names, types, labels and buckets.',
+      linkButton('New metric', '#/metrics/new', { kind: 'primary' }),
+    ),
+    h('section', { class: 'section', 'aria-labelledby': 'cfg-list-title' }, listTitle, body),
+  );
+  loadInto(
+    body,
+    () => api.get('/metric-configs'),
+    (_, res) => {
+      configs = res.metric_configs || [];
+      draw();
+    },
+    { label: 'Loading metrics…' },
+  );
 }
 
 // ------------------------------------------------------------------ form
@@ -114,12 +186,20 @@ function labelsEditor(initial) {
   const list = h('ol', { class: 'label-rows' });
   const empty = h('p', { class: 'muted label-empty' }, 'No labels: every push goes to one series.');
   const addBtn = button('Add label', { small: true });
-  const wrap = h('fieldset', { class: 'fieldset', dataset: { field: 'labels' } },
+  const wrap = h(
+    'fieldset',
+    { class: 'fieldset', dataset: { field: 'labels' } },
     h('legend', {}, 'Labels', h('span', { class: 'optional' }, ' (optional)')),
-    h('p', { class: 'hint', id: uid('labels-hint') },
-      'The label names pushes may use. A default fills in a label a push leaves out. Keep values few (plan, country), never ids or URLs.'),
+    h(
+      'p',
+      { class: 'hint', id: uid('labels-hint') },
+      'The label names pushes may use. A default fills in a label a push leaves out. Keep values few (plan, country), never ids or URLs.',
+    ),
     h('p', { class: 'field-error' }),
-    empty, list, addBtn);
+    empty,
+    list,
+    addBtn,
+  );
 
   function renumber() {
     [...list.children].forEach((row, i) => {
@@ -132,8 +212,23 @@ function labelsEditor(initial) {
   function addRow(name = '', def = '', focus = false) {
     const numA = h('span', { class: 'label-num visually-hidden' });
     const numB = h('span', { class: 'label-num visually-hidden' });
-    const n = field({ label: [numA, 'Name'], name: 'label_name', value: name, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', className: 'label-name' });
-    const d = field({ label: [numB, 'Default value'], name: 'label_default', value: def ?? '', optional: true, autocomplete: 'off', className: 'label-default' });
+    const n = field({
+      label: [numA, 'Name'],
+      name: 'label_name',
+      value: name,
+      autocomplete: 'off',
+      spellcheck: 'false',
+      autocapitalize: 'off',
+      className: 'label-name',
+    });
+    const d = field({
+      label: [numB, 'Default value'],
+      name: 'label_default',
+      value: def ?? '',
+      optional: true,
+      autocomplete: 'off',
+      className: 'label-default',
+    });
     // Per-row errors are found by resolveLabelField, not by data-field.
     delete n.dataset.field;
     delete d.dataset.field;
@@ -165,8 +260,14 @@ function labelsEditor(initial) {
       const name = row.nameField.control.value.trim();
       const def = row.defaultField.control.value;
       if (!name && !def) return;
-      if (!name) { errors.push([row.nameField, `Label ${i + 1} needs a name.`]); return; }
-      if (Object.hasOwn(out, name)) { errors.push([row.nameField, `“${name}” is used twice.`]); return; }
+      if (!name) {
+        errors.push([row.nameField, `Label ${i + 1} needs a name.`]);
+        return;
+      }
+      if (Object.hasOwn(out, name)) {
+        errors.push([row.nameField, `“${name}” is used twice.`]);
+        return;
+      }
       out[name] = def === '' ? null : def;
     });
     return { value: out, errors };
@@ -195,59 +296,151 @@ function renderForm(view, ctx, id) {
   const editing = Boolean(id);
   const title = editing ? 'Edit metric' : 'New metric';
   const formSlot = h('div', {}, skeleton(6, 'Loading metric…'));
+  const chartSlot = h('div', { class: 'chart-slot' });
+  let stopChart = () => {};
   view.append(
     h('p', { class: 'breadcrumb' }, h('a', { href: '#/metrics' }, '← All metrics')),
     pageHeader(title, editing ? null : 'Declare a metric so browsers may send it and its type, labels and buckets are fixed.'),
-    formSlot);
+    chartSlot,
+    formSlot,
+  );
 
   const build = (cfg) => {
     const original = cfg || {};
-    const name = field({ label: 'Display name', name: 'name', required: true, value: original.name, autocomplete: 'off',
-      hint: 'A readable name for this dashboard, like “Sign-ups”.', maxlength: 200 });
-    const metricName = field({ label: 'Metric name', name: 'metric_name', required: true, value: original.metric_name,
-      autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', hint: NAME_HINT, class: 'mono' });
-    const typeFs = h('fieldset', { class: 'fieldset type-choice', dataset: { field: 'metric_type' } },
+    const name = field({
+      label: 'Display name',
+      name: 'name',
+      required: true,
+      value: original.name,
+      autocomplete: 'off',
+      hint: 'A readable name for this dashboard, like “Sign-ups”.',
+      maxlength: 200,
+    });
+    const metricName = field({
+      label: 'Metric name',
+      name: 'metric_name',
+      required: true,
+      value: original.metric_name,
+      autocomplete: 'off',
+      spellcheck: 'false',
+      autocapitalize: 'off',
+      hint: NAME_HINT,
+      class: 'mono',
+    });
+    const typeFs = h(
+      'fieldset',
+      { class: 'fieldset type-choice', dataset: { field: 'metric_type' } },
       h('legend', {}, 'Type'),
       h('p', { class: 'field-error' }),
-      h('div', { class: 'radio-cards' }, TYPES.map((t) => {
-        const rid = uid('type');
-        const hid = `${rid}-help`;
-        return h('div', { class: 'radio-card' },
-          h('input', { type: 'radio', name: 'metric_type', id: rid, value: t.value, 'aria-describedby': hid,
-            checked: (original.metric_type || 'counter') === t.value }),
-          h('label', { for: rid }, h('span', { class: 'radio-title' }, t.label), h('span', { class: 'radio-help', id: hid }, t.help)));
-      })));
-    const buckets = field({ label: 'Buckets', name: 'buckets', optional: true, autocomplete: 'off', spellcheck: 'false',
+      h(
+        'div',
+        { class: 'radio-cards' },
+        TYPES.map((t) => {
+          const rid = uid('type');
+          const hid = `${rid}-help`;
+          return h(
+            'div',
+            { class: 'radio-card' },
+            h('input', {
+              type: 'radio',
+              name: 'metric_type',
+              id: rid,
+              value: t.value,
+              'aria-describedby': hid,
+              checked: (original.metric_type || 'counter') === t.value,
+            }),
+            h('label', { for: rid }, h('span', { class: 'radio-title' }, t.label), h('span', { class: 'radio-help', id: hid }, t.help)),
+          );
+        }),
+      ),
+    );
+    const buckets = field({
+      label: 'Buckets',
+      name: 'buckets',
+      optional: true,
+      autocomplete: 'off',
+      spellcheck: 'false',
       value: Array.isArray(original.buckets) ? original.buckets.join(', ') : '',
       placeholder: '0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10',
-      hint: 'Upper bounds, strictly increasing, separated by commas. Empty: the Prometheus defaults (0.005 … 10).' });
-    const quantiles = field({ label: 'Quantiles', name: 'quantiles', optional: true, autocomplete: 'off', spellcheck: 'false',
+      hint: 'Upper bounds, strictly increasing, separated by commas. Empty: the Prometheus defaults (0.005 … 10).',
+    });
+    const quantiles = field({
+      label: 'Quantiles',
+      name: 'quantiles',
+      optional: true,
+      autocomplete: 'off',
+      spellcheck: 'false',
       value: Array.isArray(original.quantiles) ? original.quantiles.join(', ') : '',
       placeholder: '0.5, 0.9, 0.99',
-      hint: 'Between 0 and 1, separated by commas, like 0.5, 0.9, 0.99. Empty: the server’s defaults.' });
-    const description = field({ label: 'Description', name: 'description', type: 'textarea', optional: true, value: original.description, rows: 2 });
-    const help = field({ label: 'Help text', name: 'help', optional: true, value: original.help,
-      hint: 'The HELP line Prometheus shows. Empty: the description or the display name.' });
+      hint: 'Between 0 and 1, separated by commas, like 0.5, 0.9, 0.99. Empty: the server’s defaults.',
+    });
+    const description = field({
+      label: 'Description',
+      name: 'description',
+      type: 'textarea',
+      optional: true,
+      value: original.description,
+      rows: 2,
+    });
+    const help = field({
+      label: 'Help text',
+      name: 'help',
+      optional: true,
+      value: original.help,
+      hint: 'The HELP line Prometheus shows. Empty: the description or the display name.',
+    });
     const labels = labelsEditor(original.labels);
-    const autoTrack = checkbox({ label: 'Track automatically in the browser', name: 'auto_track', checked: Boolean(original.auto_track),
-      hint: 'The generated tracking code records this metric on the events below without extra code.' });
-    const events = field({ label: 'Tracking events', name: 'tracking_events', optional: true, autocomplete: 'off', spellcheck: 'false',
+    const autoTrack = checkbox({
+      label: 'Track automatically in the browser',
+      name: 'auto_track',
+      checked: Boolean(original.auto_track),
+      hint: 'The generated tracking code records this metric on the events below without extra code.',
+    });
+    const events = field({
+      label: 'Tracking events',
+      name: 'tracking_events',
+      optional: true,
+      autocomplete: 'off',
+      spellcheck: 'false',
       value: Array.isArray(original.tracking_events) ? original.tracking_events.join(', ') : '',
-      hint: 'Event names, separated by commas, like click, submit.' });
-    const active = checkbox({ label: 'Active', name: 'is_active', checked: original.is_active !== false,
-      hint: 'Inactive metrics are refused from browsers and left out of the tracking code.' });
+      hint: 'Event names, separated by commas, like click, submit.',
+    });
+    const active = checkbox({
+      label: 'Active',
+      name: 'is_active',
+      checked: original.is_active !== false,
+      hint: 'Inactive metrics are refused from browsers and left out of the tracking code.',
+    });
 
     const resetNote = editing ? h('div', { class: 'alert alert-info reset-note', 'aria-live': 'polite' }) : null;
     const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, editing ? 'Save changes' : 'Create metric');
-    const form = h('form', { class: 'card form metric-form', 'aria-label': title },
+    const form = h(
+      'form',
+      { class: 'card form metric-form', 'aria-label': title },
       formMessage(),
       resetNote,
-      name, metricName, typeFs, buckets, quantiles, labels,
-      h('details', { class: 'more', open: Boolean(original.description || original.help || original.auto_track || (original.tracking_events || []).length) || undefined },
+      name,
+      metricName,
+      typeFs,
+      buckets,
+      quantiles,
+      labels,
+      h(
+        'details',
+        {
+          class: 'more',
+          open:
+            Boolean(original.description || original.help || original.auto_track || (original.tracking_events || []).length) || undefined,
+        },
         h('summary', {}, 'Description, help text and browser tracking'),
-        description, help, autoTrack, events),
+        description,
+        help,
+        autoTrack,
+        events,
+      ),
       active,
-      h('div', { class: 'actions' }, submit, linkButton('Cancel', '#/metrics')));
+      h('div', { class: 'actions' }, submit, linkButton('Cancel', '#/metrics')),
+    );
 
     const currentType = () => form.querySelector('input[name="metric_type"]:checked')?.value || 'counter';
     const syncType = () => {
@@ -257,17 +450,28 @@ function renderForm(view, ctx, id) {
     };
     const syncReset = () => {
       if (!resetNote) return;
-      const changed = metricName.control.value.trim() !== (original.metric_name || '')
-        || currentType() !== original.metric_type
-        || (currentType() === 'histogram' && buckets.control.value.replace(/\s/g, '') !== (original.buckets || []).join(','))
-        || (currentType() === 'summary' && quantiles.control.value.replace(/\s/g, '') !== (original.quantiles || []).join(','));
+      const changed =
+        metricName.control.value.trim() !== (original.metric_name || '') ||
+        currentType() !== original.metric_type ||
+        (currentType() === 'histogram' && buckets.control.value.replace(/\s/g, '') !== (original.buckets || []).join(',')) ||
+        (currentType() === 'summary' && quantiles.control.value.replace(/\s/g, '') !== (original.quantiles || []).join(','));
       resetNote.classList.toggle('alert-warn', changed);
       resetNote.classList.toggle('alert-info', !changed);
-      replace(resetNote, h('p', {}, changed
-        ? 'Saving resets this metric’s series: the metric name, type, buckets or quantiles changed, so its counts start again from zero.'
-        : 'Changing the metric name, type, buckets or quantiles resets this metric’s series (counts start again from zero). Other changes keep them.'));
+      replace(
+        resetNote,
+        h(
+          'p',
+          {},
+          changed
+            ? 'Saving resets this metric’s series: the metric name, type, buckets or quantiles changed, so its counts start again from zero.'
+            : 'Changing the metric name, type, buckets or quantiles resets this metric’s series (counts start again from zero). Other changes keep them.',
+        ),
+      );
     };
-    form.addEventListener('change', () => { syncType(); syncReset(); });
+    form.addEventListener('change', () => {
+      syncType();
+      syncReset();
+    });
     form.addEventListener('input', syncReset);
     syncType();
     syncReset();
@@ -309,9 +513,7 @@ function renderForm(view, ctx, id) {
         return;
       }
       try {
-        const saved = editing
-          ? await api.put(`/metric-configs/${encodeURIComponent(id)}`, body)
-          : await api.post('/metric-configs', body);
+        const saved = editing ? await api.put(`/metric-configs/${encodeURIComponent(id)}`, body) : await api.post('/metric-configs', body);
         announce(editing ? `Metric “${saved.name || body.name}” saved.` : `Metric “${saved.name || body.name}” created.`);
         ctx.navigate('#/metrics');
       } catch (err) {
@@ -325,19 +527,35 @@ function renderForm(view, ctx, id) {
   if (!editing) {
     build(null);
   } else {
-    const load = async () => {
-      replace(formSlot, skeleton(6, 'Loading metric…'));
-      try {
-        build(await api.get(`/metric-configs/${encodeURIComponent(id)}`));
-      } catch (err) {
-        if (err.code === 'unauthorized') return;
-        replace(formSlot, err.status === 404
-          ? emptyState('This metric no longer exists', 'It may have been deleted.', linkButton('All metrics', '#/metrics', { kind: 'primary' }))
-          : errorBox(err, load));
-      }
-    };
-    load();
+    const fetchConfig = () =>
+      api.get(`/metric-configs/${encodeURIComponent(id)}`).catch((err) => {
+        if (err.status === 404) return null;
+        throw err;
+      });
+    loadInto(
+      formSlot,
+      fetchConfig,
+      (_, cfg) => {
+        if (cfg) {
+          const panel = metricPanel(cfg);
+          replace(chartSlot, panel.el);
+          stopChart = panel.stop;
+          build(cfg);
+        } else {
+          replace(
+            formSlot,
+            emptyState(
+              'This metric no longer exists',
+              'It may have been deleted.',
+              linkButton('All metrics', '#/metrics', { kind: 'primary' }),
+            ),
+          );
+        }
+      },
+      { lines: 6, label: 'Loading metric…' },
+    );
   }
+  return () => stopChart();
 }
 
 export function renderMetrics(view, ctx) {

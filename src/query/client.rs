@@ -101,10 +101,15 @@ impl PrometheusClient {
             .map_err(|e| self.send_error(&e))?;
         let status =
             StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-        let json = response
-            .json::<serde_json::Value>()
-            .await
-            .map_err(|e| self.send_error(&e))?;
+        let bytes = response.bytes().await.map_err(|e| self.send_error(&e))?;
+        let json = serde_json::from_slice(&bytes).map_err(|e| {
+            tracing::warn!(error = %e, "Prometheus answered something that is not JSON");
+            PromError::new(
+                StatusCode::BAD_GATEWAY,
+                "internal",
+                "Prometheus answered something that is not JSON",
+            )
+        })?;
         Ok((status, json))
     }
 

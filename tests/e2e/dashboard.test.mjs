@@ -56,7 +56,7 @@ describe('pushgate dashboard', { skip: skipReason() || false, timeout: 10 * 60_0
   async function errorFor(control) {
     return control.evaluate((el) => (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)
       .map((id) => document.getElementById(id))
-      .filter((e) => e && e.classList.contains('field-error'))
+      .filter((e) => e?.classList.contains('field-error'))
       .map((e) => e.textContent.trim()).join(' '));
   }
 
@@ -112,7 +112,7 @@ describe('pushgate dashboard', { skip: skipReason() || false, timeout: 10 * 60_0
       const text = msg.text();
       if (/Content Security Policy|Refused to (load|execute|apply|connect|frame)/i.test(text)) cspViolations.push(text);
     });
-    page.on('pageerror', (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
+    page.on('pageerror', (err) => pageErrors.push(String(err?.stack ? err.stack : err)));
   });
 
   after(async () => {
@@ -147,7 +147,7 @@ describe('pushgate dashboard', { skip: skipReason() || false, timeout: 10 * 60_0
     await page.getByRole('button', { name: 'Create account' }).click();
     await expectFieldError(email, 'email');
     await expectFieldError(password, 'password', /8/);
-    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('name')), 'email',
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'email',
       'focus moves to the first field in error');
     await shot('signup-errors');
   });

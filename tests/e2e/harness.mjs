@@ -6,8 +6,6 @@
 //   PUSHGATE_TEST_ADMIN_URL   postgres://postgres@127.0.0.1:PORT/postgres of a running
 //                             throwaway cluster (required); a database e2e_<random> is
 //                             created in it and dropped at the end
-//   PUSHGATE_E2E_MOCK=1       instead, run against tests/e2e/mock-server.mjs (no binary,
-//                             no Postgres): for working on the dashboard alone
 //   PUSHGATE_E2E_KEEP=1       keep the temporary directory (logs) after the run
 //
 // Start-up is synchronised by polling readiness endpoints with a deadline,
@@ -23,12 +21,11 @@ import { randomBytes } from 'node:crypto';
 
 /** Why the e2e test cannot run here, or null when it can. */
 export function skipReason() {
-  if (process.env.PUSHGATE_E2E_MOCK === '1') return null;
   const missing = ['PUSHGATE_BIN', 'PUSHGATE_TEST_ADMIN_URL'].filter((v) => !process.env[v]);
   if (!missing.length) return null;
   // In CI a missing setting is an error (startStack says which), not a silent skip.
   if (process.env.CI) return null;
-  return `set ${missing.join(' and ')} (or PUSHGATE_E2E_MOCK=1) to run the dashboard e2e test`;
+  return `set ${missing.join(' and ')} to run the dashboard e2e test`;
 }
 
 /** Poll fn until it returns a truthy value; throw after timeoutMs with `what`. */
@@ -40,7 +37,7 @@ export async function until(fn, { timeoutMs = 10_000, intervalMs = 100, what = '
       const v = await fn();
       if (v) return v;
     } catch (e) {
-      if (e && e.fatal) throw e;
+      if (e?.fatal) throw e;
       lastErr = e;
     }
     if (Date.now() > deadline) {
@@ -124,7 +121,7 @@ async function waitHttpOk(url, proc, what, timeoutMs) {
 }
 
 async function stopProc(proc, graceMs = 15_000) {
-  if (!proc || proc.exitCode !== undefined) return proc && proc.exitCode;
+  if (!proc || proc.exitCode !== undefined) return proc?.exitCode;
   proc.child.kill('SIGTERM');
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
   const code = await proc.exited;
@@ -133,15 +130,10 @@ async function stopProc(proc, graceMs = 15_000) {
 }
 
 /**
- * Start Pushgateway + pushgate (or the mock). Resolves
+ * Start Pushgateway + pushgate. Resolves
  *   {baseUrl, pushgatewayUrl, stop(), logs()}
  */
 export async function startStack() {
-  if (process.env.PUSHGATE_E2E_MOCK === '1') {
-    const { startMock } = await import('./mock-server.mjs');
-    const mock = await startMock(0, { accessTtlMs: 60 * 60_000, grafanaUrl: 'http://127.0.0.1:9/grafana-e2e' });
-    return { baseUrl: mock.url, pushgatewayUrl: null, mock: true, stop: () => mock.close(), logs: async () => '(mock server)' };
-  }
   const missing = ['PUSHGATE_BIN', 'PUSHGATE_TEST_ADMIN_URL'].filter((v) => !process.env[v]);
   if (missing.length) throw new Error(`the dashboard e2e test needs ${missing.join(' and ')} (see tests/e2e/harness.mjs)`);
 
@@ -209,7 +201,6 @@ export async function startStack() {
     return {
       baseUrl,
       pushgatewayUrl,
-      mock: false,
       stop,
       logs: async () => `--- pushgate ---\n${await tail(server.logPath, 80)}\n--- pushgateway ---\n${await tail(pgw.logPath, 20)}`,
     };

@@ -28,8 +28,7 @@ const EDGES = {
 // A label default that would end the inline <script> of generated code if it were not escaped.
 const NASTY = '</script><script>window.__escaped=1</script>"\'';
 
-// The mock server (PUSHGATE_E2E_MOCK=1) has no Pushgateway and no browser ingestion.
-const SKIP = skipReason() || (process.env.PUSHGATE_E2E_MOCK === '1' && 'the tracking test needs the real server');
+const SKIP = skipReason();
 
 describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5 * 60_000 }, () => {
   let stack;
