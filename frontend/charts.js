@@ -80,7 +80,8 @@ function options(width, height, data, format) {
         label: s.name,
         stroke: PALETTE[i % PALETTE.length],
         width: 2,
-        points: { show: data.times.length < 60 },
+        // sparse series (a metric that began a minute ago) would be invisible as a line
+        points: { show: s.values.filter((v) => v !== null).length < 60, size: 6 },
         value: (_, v) => format(v),
       })),
     ],

@@ -12,7 +12,7 @@
 // never by sleeping a fixed time.
 
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -130,8 +130,8 @@ async function stopProc(proc, graceMs = 15_000) {
 }
 
 /**
- * Start Pushgateway + pushgate. Resolves
- *   {baseUrl, pushgatewayUrl, stop(), logs()}
+ * Start Pushgateway, Prometheus (scraping it every second) and pushgate. Resolves
+ *   {baseUrl, pushgatewayUrl, prometheusUrl, stop(), logs()}
  */
 export async function startStack() {
   const missing = ['PUSHGATE_BIN', 'PUSHGATE_TEST_ADMIN_URL'].filter((v) => !process.env[v]);
@@ -179,11 +179,33 @@ export async function startStack() {
     const pushgatewayUrl = `http://127.0.0.1:${pgwPort}`;
     await waitHttpOk(`${pushgatewayUrl}/-/ready`, pgw, 'the Pushgateway to be ready', 30_000);
 
+    // A real Prometheus scraping the Pushgateway every second, as prometheus/prometheus.yml
+    // does every 15 s (honor_labels keeps the pushed job/instance): the read path's backend.
+    const promPort = await freePort();
+    await writeFile(path.join(dir, 'prometheus.yml'), [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 1s }',
+      'scrape_configs:',
+      '  - job_name: pushgateway',
+      '    honor_labels: true',
+      `    static_configs: [{ targets: ['127.0.0.1:${pgwPort}'] }]`,
+      '',
+    ].join('\n'));
+    const prom = launch('prometheus', process.env.PROMETHEUS_BIN || 'prometheus', [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'prometheus-data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ], { env: process.env, dir });
+    procs.push(prom);
+    const prometheusUrl = `http://127.0.0.1:${promPort}`;
+    await waitHttpOk(`${prometheusUrl}/-/ready`, prom, 'Prometheus to be ready', 60_000);
+
     const port = await freePort();
     const env = {
       ...process.env,
       DATABASE_URL: dbUrl.toString(),
       PUSHGATEWAY_URL: pushgatewayUrl,
+      PUSHGATE_PROMETHEUS_URL: prometheusUrl,
       PUSHGATE_LISTEN: `127.0.0.1:${port}`,
       PUSHGATE_BCRYPT_COST: '4',
       PUSHGATE_FLUSH_INTERVAL: '1s',
@@ -201,6 +223,7 @@ export async function startStack() {
     return {
       baseUrl,
       pushgatewayUrl,
+      prometheusUrl,
       stop,
       logs: async () => `--- pushgate ---\n${await tail(server.logPath, 80)}\n--- pushgateway ---\n${await tail(pgw.logPath, 20)}`,
     };
