@@ -1,11 +1,14 @@
 // API keys: list, create (secret shown once), rename, allowed origins,
-// deactivate/reactivate, delete.
+// deactivate/reactivate, delete, scopes (push / read); the own-Grafana help (grafana-help.js).
+// Over 300 lines: the list, the create form and the edit dialog share the keys they show
+// (Biome puts each argument of the h() calls on a line of its own).
 
 import { api } from './api.js';
 import { confirmDialog, openDialog } from './dialogs.js';
 import { h, replace, uid } from './dom.js';
 import { fmtDateTime, parseDate } from './format.js';
-import { clearErrors, field, formMessage, onSubmit, showApiError, showClientErrors, splitList } from './forms.js';
+import { checkbox, clearErrors, field, formMessage, onSubmit, showApiError, showClientErrors, splitList } from './forms.js';
+import { grafanaSection } from './grafana-help.js';
 import { takePendingSecret } from './state.js';
 import { announce, badge, button, copyButton, emptyState, linkButton, loadInto, pageHeader, timeEl } from './widgets.js';
 
@@ -14,6 +17,34 @@ function keyStatus(key) {
   if (exp && exp.getTime() <= Date.now()) return { text: 'Expired', kind: 'warn' };
   if (!key.is_active) return { text: 'Inactive', kind: 'muted' };
   return { text: 'Active', kind: 'ok' };
+}
+
+const SCOPE_LABEL = { push: 'Push', read: 'Read' };
+
+/** Two checkboxes in a fieldset: what the key may do. `.read()` → ['push', 'read'] subset. */
+function scopesField(initial) {
+  const push = checkbox({
+    label: 'Push metrics',
+    name: 'scope_push',
+    checked: initial.includes('push'),
+    hint: 'Send metrics from sites (with the public part) and servers (with the secret).',
+  });
+  const read = checkbox({
+    label: 'Read metrics',
+    name: 'scope_read',
+    checked: initial.includes('read'),
+    hint: 'Query your data through /prometheus with the key and its secret: for your own Grafana or scripts.',
+  });
+  const wrap = h(
+    'fieldset',
+    { class: 'fieldset', dataset: { field: 'scopes' } },
+    h('legend', {}, 'What the key may do'),
+    h('p', { class: 'field-error' }),
+    push,
+    read,
+  );
+  wrap.read = () => [push.control.checked && 'push', read.control.checked && 'read'].filter(Boolean);
+  return wrap;
 }
 
 function originsHint() {
@@ -101,12 +132,14 @@ export function renderKeys(view) {
     optional: true,
     hint: 'Leave empty for a key that does not expire.',
   });
+  const createScopes = scopesField(['push']);
   const createForm = h(
     'form',
     { class: 'card form', id: 'new-key-form', hidden: true, 'aria-labelledby': 'new-key-title' },
     h('h2', { id: 'new-key-title' }, 'New API key'),
     formMessage(),
     nameField,
+    createScopes,
     originsField,
     expiresField,
     h(
@@ -133,7 +166,8 @@ export function renderKeys(view) {
 
   onSubmit(createForm, 'Creating…', async () => {
     clearErrors(createForm);
-    const body = { key_name: nameField.control.value.trim() };
+    const body = { key_name: nameField.control.value.trim(), scopes: createScopes.read() };
+    if (!body.scopes.length) return showClientErrors(createForm, { scopes: 'Choose at least one: push, read or both.' });
     const origins = splitList(originsField.control.value);
     if (origins.length) body.allowed_origins = origins;
     if (expiresField.control.value) {
@@ -189,6 +223,16 @@ export function renderKeys(view) {
           {},
           h('dt', {}, 'Public key'),
           h('dd', { class: 'copy-row' }, pub, copyButton(pub, `public key of ${key.key_name}`, { label: 'Copy' })),
+        ),
+        h(
+          'div',
+          {},
+          h('dt', {}, 'Scopes'),
+          h(
+            'dd',
+            { 'data-testid': 'key-scopes' },
+            (key.scopes || ['push']).map((sc) => badge(SCOPE_LABEL[sc] || sc, 'neutral')),
+          ),
         ),
         h('div', {}, h('dt', {}, 'Allowed origins'), h('dd', {}, origins)),
         h('div', {}, h('dt', {}, 'Last used'), h('dd', {}, timeEl(key.last_used_at))),
@@ -263,9 +307,10 @@ export function renderKeys(view) {
       spellcheck: 'false',
       autocapitalize: 'off',
     });
+    const scopes = scopesField(key.scopes || ['push']);
     const updated = await openDialog({
       title: `Edit “${key.key_name}”`,
-      body: [name, origins],
+      body: [name, scopes, origins],
       submitLabel: 'Save changes',
       errorOptions: { conflictField: 'key_name' },
       onSubmit: async (form) => {
@@ -276,6 +321,12 @@ export function renderKeys(view) {
           return false;
         }
         if (newName !== key.key_name) body.key_name = newName;
+        const chosen = scopes.read();
+        if (!chosen.length) {
+          showClientErrors(form, { scopes: 'Choose at least one: push, read or both.' });
+          return false;
+        }
+        if (chosen.join() !== (key.scopes || ['push']).join()) body.scopes = chosen;
         const list = splitList(origins.control.value);
         const before = key.allowed_origins || [];
         if (list.length !== before.length || list.some((o, i) => o !== before[i])) body.allowed_origins = list;
@@ -317,6 +368,7 @@ export function renderKeys(view) {
     secretSlot,
     createForm,
     listSection,
+    grafanaSection(),
   );
   listSection.append(listTitle, listBody);
 

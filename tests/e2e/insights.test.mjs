@@ -206,6 +206,30 @@ describe('charts from the tenant-scoped Prometheus API', { skip: skipReason() ||
     assert.deepEqual(pageErrors, []);
   });
 
+  test('API keys page: a read key made in the dashboard reads through basic auth; the Grafana help', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Key name').fill('grafana');
+    await page.getByLabel('Push metrics').uncheck();
+    await page.getByLabel('Read metrics').check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const pk = (await page.getByTestId('secret-api-key').textContent()).trim();
+    const sk = (await page.getByTestId('secret-api-secret').textContent()).trim();
+    const card = page.locator('[data-testid="key-list"] li', { hasText: 'grafana' });
+    assert.equal((await card.getByTestId('key-scopes').textContent()).trim(), 'Read');
+    const help = page.getByTestId('grafana-help');
+    assert.equal((await help.locator('#grafana-url').textContent()).trim(), `${stack.baseUrl}/prometheus`);
+    const auth = `Basic ${Buffer.from(`${pk}:${sk}`).toString('base64')}`;
+    const r = await fetch(`${stack.baseUrl}/prometheus/api/v1/query?query=${encodeURIComponent('sum(page_views_total)')}`, { headers: { authorization: auth } });
+    const j = await r.json();
+    assert.equal(j.data.result[0].value[1], '11', JSON.stringify(j));
+    const push = await call(stack.baseUrl, 'POST', '/metrics', { headers: { 'x-api-key': pk, 'x-api-secret': sk }, body: { metrics: [{ name: 'x_total', type: 'counter', value: 1 }] } });
+    assert.equal(push.status, 403, 'a read-only key does not push');
+    const href = await help.getByRole('link', { name: /web metrics dashboard/ }).getAttribute('href');
+    const dash = await (await fetch(`${stack.baseUrl}${href}`)).json();
+    assert.equal(dash.__inputs[0].pluginId, 'prometheus');
+  });
+
   test('a query that does not parse is refused in Prometheus\'s shape, from the page itself', async () => {
     const res = await page.evaluate(async () => {
       const r = await fetch('/prometheus/api/v1/query', { method: 'POST', body: new URLSearchParams({ query: 'sum(' }) });
