@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INSTANCE, missing, startStack, tail, until } from './lib/stack.mjs';
 import { expected, setup, step } from './lib/feed.mjs';
+import { checkTenantDashboard } from './lib/tenant.mjs';
 import { BUILTINS, api, hasData, interpolate, loadDashboard, query, targetsOf, usePrometheus, values, variableValues } from './lib/prom.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -132,6 +133,9 @@ async function main(stack) {
       else if (mustBeEmpty(panel.title, kind)) ok(!hasData(res), `custom-metrics "${title}" [${t.refId}] stays empty for a ${kind}`, expr);
     }
   }
+
+  // ------------------------------------- the site owner's own Grafana dashboard
+  await checkTenantDashboard(ROOT, stack.pushgate, tenants, ok);
 
   // --------------------------------------------------------- gateway health
   const health = loadDashboard(ROOT, 'gateway-health.json');

@@ -143,10 +143,12 @@ export async function startStack(root) {
     children.push(prom);
     const prometheus = `http://127.0.0.1:${promPort}`;
 
+    // pushgate reads through this Prometheus (/prometheus/api/v1, tests/ops/lib/tenant.mjs)
     const server = launch(dir, 'pushgate', process.env.PUSHGATE_BIN, ['serve'], {
       ...process.env,
       DATABASE_URL: dbUrl.toString(),
       PUSHGATEWAY_URL: pushgateway,
+      PUSHGATE_PROMETHEUS_URL: prometheus,
       PUSHGATE_LISTEN: `127.0.0.1:${port}`,
       PUSHGATE_INSTANCE: INSTANCE,
       PUSHGATE_FLUSH_INTERVAL: '1s',
