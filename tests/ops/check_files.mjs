@@ -132,6 +132,7 @@ if (compose) {
   ok(typeof env.PUSHGATE_INSTANCE === 'string' && env.PUSHGATE_INSTANCE.length > 0, 'compose: PUSHGATE_INSTANCE set explicitly');
   ok(/@postgres:5432\/pushgate$/.test(env.DATABASE_URL || ''), 'compose: DATABASE_URL points at the postgres service', env.DATABASE_URL);
   ok(env.PUSHGATEWAY_URL === 'http://pushgateway:9091', 'compose: PUSHGATEWAY_URL points at the pushgateway service');
+  ok(env.PUSHGATE_PROMETHEUS_URL === 'http://prometheus:9090', 'compose: PUSHGATE_PROMETHEUS_URL points at the prometheus service (the read path)');
   ok(/^\$\{PUSHGATE_JWT_SECRET:\?/.test(env.PUSHGATE_JWT_SECRET || ''), 'compose: PUSHGATE_JWT_SECRET is required from the environment');
   ok(env.PUSHGATE_LISTEN === '0.0.0.0:3000', 'compose: pushgate listens on 0.0.0.0:3000');
   ok(env.PUSHGATE_PUBLIC_URL && env.PUSHGATE_GRAFANA_URL, 'compose: PUSHGATE_PUBLIC_URL and PUSHGATE_GRAFANA_URL set');

@@ -167,6 +167,12 @@ check "curl push with key + secret is accepted" test "$(json accepted <<<"$PUSHE
 # the README's claim: a curl push becomes a point on a Prometheus graph
 check "the push is a point in Prometheus (job pushgate, instance devtest)" \
   eventually prom_is "devtest_orders_total{tenant=\"$TENANT\"}" "pushgate/devtest=3"
+# the read path: the same number through pushgate's tenant-scoped Prometheus API
+reads_back() {
+  curl -fsS --max-time 5 -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:$PUSHGATE_PORT/prometheus/api/v1/query?query=devtest_orders_total" | grep -q '"3"\]'
+}
+check "the dev stack reads it back through /prometheus (PUSHGATE_PROMETHEUS_URL)" reads_back
 printf 'dev_test_marker 42\n' | curl -fsS --data-binary @- "http://127.0.0.1:$PUSHGATEWAY_PORT/metrics/job/devtest" >/dev/null
 
 "$DEV" --no-install >"$WORK/same.log" 2>&1
