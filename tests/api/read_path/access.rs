@@ -220,3 +220,20 @@ async fn sessions_read_by_bearer_and_by_cookie() {
         .await
         .assert_error(404, "not_found");
 }
+
+#[tokio::test]
+async fn reads_count_against_the_per_user_rate_limit() {
+    let app = crate::helpers::spawn_app_with(|s| s.rate_limits.api_rate_per_user = 3).await;
+    let a = app.signup().await;
+    let (pk, sk) = key_with_scopes(&app, &a, &["read"]).await;
+    let q = [("query", "up".to_owned())];
+    // session and key reads of one tenant share its budget
+    for who in [As::Bearer(&a), As::Basic(&pk, &sk), As::Bearer(&a)] {
+        read(&app, who, "GET", "/query", &q).await.assert_error(503, "unavailable");
+    }
+    let r = read(&app, As::Basic(&pk, &sk), "GET", "/query", &q).await;
+    assert!(r.assert_error(429, "too_many_requests").contains("slow down"), "{}", r.text);
+    // another tenant has its own budget
+    let b = app.signup().await;
+    read(&app, As::Bearer(&b), "GET", "/query", &q).await.assert_error(503, "unavailable");
+}
