@@ -197,7 +197,10 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, serde_json::Error> {
             series,
         });
     }
-    Ok(Snapshot { families })
+    Ok(Snapshot {
+        families,
+        ..Snapshot::default()
+    })
 }
 
 #[cfg(test)]
@@ -259,6 +262,7 @@ mod tests {
                     )],
                 },
             ],
+            ..Snapshot::default()
         }
     }
 

@@ -60,7 +60,8 @@ struct State {
     families: HashMap<String, Family>,
     claims: NameClaims,
     series_per_tenant: HashMap<UserId, usize>,
-    dirty: bool,
+    /// counts changes: a sink whose last delivery has another generation is behind
+    generation: u64,
     /// oldest `touched` at the last snapshot: a lower bound, to know when series will expire
     earliest_touched: Option<i64>,
     dedupe: Dedupe,
@@ -127,28 +128,30 @@ impl Aggregator {
         outcome
     }
 
-    /// Copies the state for a checkpoint and a push, first dropping series idle for longer
-    /// than `ttl_secs`. Clears the "changed" flag.
+    /// Copies the state for a checkpoint and the sinks, first dropping series idle for longer
+    /// than `ttl_secs`.
     pub fn snapshot(&self, ttl_secs: i64) -> Snapshot {
-        let now = unix_now();
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now = now_ms.div_euclid(1000);
         let mut state = self.state.lock();
         state.expire(now - ttl_secs);
-        state.dirty = false;
-        state.snapshot(now)
+        let mut snapshot = state.snapshot(now);
+        snapshot.generation = state.generation;
+        snapshot.taken_at_ms = now_ms;
+        snapshot
     }
 
-    /// Whether a push is needed: something changed since the last snapshot, or some series
-    /// has been idle longer than `ttl_secs` and must leave the push.
-    pub fn needs_flush(&self, ttl_secs: i64) -> bool {
-        let state = self.state.lock();
-        state.dirty
-            || state
-                .earliest_touched
-                .is_some_and(|t| t < unix_now() - ttl_secs)
+    /// Grows with every change; equal generations mean equal states.
+    pub fn generation(&self) -> u64 {
+        self.state.lock().generation
     }
 
-    pub fn mark_dirty(&self) {
-        self.state.lock().dirty = true;
+    /// Whether some series has been idle longer than `ttl_secs`, so the next snapshot drops it.
+    pub fn expiry_due(&self, ttl_secs: i64) -> bool {
+        self.state
+            .lock()
+            .earliest_touched
+            .is_some_and(|t| t < unix_now() - ttl_secs)
     }
 
     pub fn series_count(&self) -> usize {
@@ -211,7 +214,9 @@ impl Aggregator {
     pub fn restore(&self, snapshot: Snapshot) {
         let now = unix_now();
         let mut state = self.state.lock();
+        let generation = state.generation;
         *state = State::default();
+        state.generation = generation;
         for family in snapshot.families {
             state.claims.claim(&family.name, family.kind);
             let mut series = HashMap::with_capacity(family.series.len());
@@ -239,7 +244,7 @@ impl Aggregator {
                 },
             );
         }
-        state.dirty = true;
+        state.generation += 1;
     }
 }
 
@@ -366,7 +371,7 @@ impl State {
             if family.help.is_none() {
                 family.help.clone_from(&sample.schema.help);
             }
-            self.dirty = true;
+            self.generation += 1;
             return Ok(());
         }
         let count = self.series_per_tenant.entry(tenant).or_default();
@@ -405,7 +410,7 @@ impl State {
                 declared: sample.declared,
             },
         );
-        self.dirty = true;
+        self.generation += 1;
         Ok(())
     }
 
@@ -423,7 +428,7 @@ impl State {
                 kept
             });
             if family.series.len() != before {
-                self.dirty = true;
+                self.generation += 1;
                 removed = true;
             }
             if family.series.is_empty() {
@@ -471,7 +476,10 @@ impl State {
                     .collect(),
             })
             .collect();
-        Snapshot { families }
+        Snapshot {
+            families,
+            ..Snapshot::default()
+        }
     }
 }
 

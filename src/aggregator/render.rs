@@ -194,6 +194,7 @@ mod tests {
                     }),
                 },
             ],
+            ..Snapshot::default()
         }
     }
 

@@ -11,6 +11,12 @@ pub type LabelSet = Arc<[(Box<str>, Box<str>)]>;
 #[derive(Serialize, Deserialize, Debug, Default)]
 pub struct Snapshot {
     pub families: Vec<FamilySnapshot>,
+    /// the aggregator's generation when it was taken (not stored in checkpoints)
+    #[serde(skip)]
+    pub generation: u64,
+    /// when it was taken, Unix milliseconds (not stored in checkpoints)
+    #[serde(skip)]
+    pub taken_at_ms: i64,
 }
 
 #[derive(Serialize, Deserialize, Debug)]
