@@ -32,3 +32,12 @@ impl BatchOutcome {
         }
     }
 }
+
+/// A batch refused whole, before its items were judged (not JSON, no `metrics`, empty, too
+/// many items): answered 400 with this code and message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct BatchRefused {
+    pub code: &'static str,
+    pub message: String,
+}
