@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod exposition;
 pub mod extract;
 pub mod forwarder;
 pub mod gateway_metrics;

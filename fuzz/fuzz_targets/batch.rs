@@ -7,8 +7,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pushgate::aggregator::{Aggregator, render};
+use pushgate::aggregator::Aggregator;
 use pushgate::domain::{ApiKeyId, UserId, builtin};
+use pushgate::exposition;
 use pushgate::gateway_metrics::GatewayMetrics;
 use pushgate::ingest::credentials::{Caller, Pusher};
 use pushgate::ingest::key_cache::{CachedKey, Registry};
@@ -65,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
             }
             continue;
         }
-        let text = render::encode(&snapshot).expect("a judged batch encodes");
+        let text = exposition::encode(&snapshot).expect("a judged batch encodes");
         let text = String::from_utf8(text).expect("the exposition is UTF-8");
         let tenant_label = format!("tenant=\"{}\"", tenant.0);
         for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {

@@ -1,6 +1,8 @@
 //! Checkpoints: this instance's aggregate in the `checkpoints` table, written before the same
 //! snapshot goes to any sink (so no receiver is ever ahead of what a restart restores) and
-//! read back at start-up.
+//! read back at start-up. `codec` is the stored form.
+
+mod codec;
 
 use crate::aggregator::{Aggregator, Snapshot};
 use crate::db::{Pool, PoolError};
@@ -42,7 +44,7 @@ impl CheckpointStore {
     /// Encodes `snapshot` (off the async executor) and writes it.
     pub async fn save(&self, snapshot: &Arc<Snapshot>) -> Result<(), CheckpointError> {
         let snapshot = snapshot.clone();
-        let bytes = tokio::task::spawn_blocking(move || snapshot.to_bytes())
+        let bytes = tokio::task::spawn_blocking(move || codec::encode(&snapshot))
             .await?
             .map_err(CheckpointError::Encode)?;
         let mut conn = self.pool.get().await?;
@@ -62,7 +64,7 @@ impl CheckpointStore {
             return Ok(0);
         };
         drop(conn);
-        let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_bytes(&bytes))
+        let snapshot = tokio::task::spawn_blocking(move || codec::decode(&bytes))
             .await?
             .map_err(|source| CheckpointError::Unreadable {
                 instance: self.instance.clone(),

@@ -10,7 +10,7 @@ use super::key_cache::Registry;
 use super::live::LiveStats;
 use super::outcome::{BatchOutcome, BatchRefused, ItemError};
 use super::validate::Judge;
-use crate::aggregator::{Aggregator, BatchKey, Sample};
+use crate::aggregator::{Aggregator, BatchKey, Rejection};
 use crate::domain::UserId;
 use crate::gateway_metrics::GatewayMetrics;
 use crate::settings::Limits;
@@ -32,8 +32,7 @@ impl Pipeline<'_> {
         let tenant = pusher.key.user_id;
         let batch = parse_json(body)?;
         let envelope = parse_envelope(&batch, self.limits.max_batch_items).inspect_err(|e| {
-            self.live
-                .record_refusal(tenant, e.code, e.message.clone());
+            self.live.record_refusal(tenant, e.code, e.message.clone());
         })?;
         let judge = Judge {
             registry: self.registry,
@@ -42,42 +41,47 @@ impl Pipeline<'_> {
             limits: self.limits,
         };
         let mut samples = Vec::with_capacity(envelope.items.len());
-        let mut errors = Vec::new();
+        let mut invalid = Vec::new();
         for (index, item) in envelope.items.iter().enumerate() {
             match judge.judge(index, item) {
                 Ok(sample) => samples.push(sample),
-                Err(e) => errors.push(e),
+                Err(e) => invalid.push(Rejection::from(e)),
             }
         }
         let batch_key = envelope.batch_id.map(|id| BatchKey {
             key_id: pusher.key.id,
             batch_id: id.into(),
         });
-        let outcome = self.aggregator.apply_batch(
+        let applied = self.aggregator.apply_batch(
             tenant,
             batch_key,
             envelope.items.len(),
             &samples,
-            errors,
+            invalid,
             &self.registry.claims,
         );
-        if !outcome.duplicate {
-            self.record(tenant, &samples, &outcome.errors);
+        if applied.duplicate {
+            return Ok(BatchOutcome::from(applied));
         }
-        Ok(outcome)
-    }
-
-    fn record(&self, tenant: UserId, samples: &[Sample], errors: &[ItemError]) {
         // borrowed from the samples: the live view costs no copy of the names
         let accepted: Vec<&str> = samples
             .iter()
-            .filter(|s| errors.binary_search_by_key(&s.index, |e| e.index).is_err())
+            .filter(|s| applied.accepts(s.index))
             .map(|s| s.name.as_str())
             .collect();
+        let outcome = BatchOutcome::from(applied);
+        self.record(tenant, &accepted, &outcome.errors);
+        Ok(outcome)
+    }
+
+    fn record(&self, tenant: UserId, accepted: &[&str], errors: &[ItemError]) {
         self.metrics.items_accepted.inc_by(accepted.len() as u64);
         for e in errors {
-            self.metrics.items_rejected.with_label_values(&[e.code]).inc();
+            self.metrics
+                .items_rejected
+                .with_label_values(&[e.code])
+                .inc();
         }
-        self.live.record(tenant, &accepted, errors);
+        self.live.record(tenant, accepted, errors);
     }
 }

@@ -73,7 +73,8 @@ async fn ingest(
         header_str(headers, "x-api-secret"),
         header_str(headers, header::ORIGIN.as_str()),
     )?;
-    let span = tracing::debug_span!("ingest", tenant = %pusher.key.user_id, key_id = %pusher.key.id);
+    let span =
+        tracing::debug_span!("ingest", tenant = %pusher.key.user_id, key_id = %pusher.key.id);
     let _enter = span.enter();
     state.used_keys.lock().insert(pusher.key.id);
 

@@ -2,7 +2,7 @@
 //! `job=pushgate/instance=<instance>`, in the text format (SPEC §5.3).
 
 use super::{Flush, Sent, Sink, SinkError};
-use crate::aggregator::render;
+use crate::exposition;
 use base64::Engine;
 use std::time::{Duration, Instant};
 
@@ -117,7 +117,7 @@ impl Sink for PushgatewayClient {
         let started = Instant::now();
         let timeout = push_timeout(flush.snapshot.series_count());
         let snapshot = flush.snapshot.clone();
-        let body = tokio::task::spawn_blocking(move || render::encode(&snapshot))
+        let body = tokio::task::spawn_blocking(move || exposition::encode(&snapshot))
             .await
             .map_err(|e| SinkError::Encode(e.into()))?
             .map_err(|e| SinkError::Encode(e.into()))?;
