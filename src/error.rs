@@ -39,6 +39,12 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("{0} is unavailable right now; retry shortly")]
     Unavailable(&'static str),
+    /// Readiness: what does not answer (`down`), and each dependency's state.
+    #[error("not ready: {down} unreachable")]
+    NotReady {
+        down: String,
+        checks: BTreeMap<String, String>,
+    },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -68,6 +74,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "service_unavailable",
+            Self::NotReady { .. } => "not_ready",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -77,9 +84,26 @@ impl ApiError {
             Self::Validation { fields, .. } => json!({ "fields": fields }),
             Self::Unprocessable { details, .. } => details.clone(),
             Self::PayloadTooLarge { limit } => json!({ "limit": "max_body_bytes", "value": limit }),
+            Self::NotReady { checks, .. } => json!({ "checks": checks }),
             _ => Value::Null,
         }
     }
+}
+
+/// An error with its sources, `outer: inner: root cause`: reqwest's and diesel's own texts
+/// often say only what failed, and the source chain says why.
+pub fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The JSON body every error response carries.
@@ -105,7 +129,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotReady { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,70 +1,65 @@
-//! The forwarder task: every flush interval, if anything changed (or a minute passed), take one
-//! snapshot, checkpoint it to Postgres, then PUT the same snapshot to the Pushgateway as the
-//! group `job=pushgate/instance=<instance>`. Pushes never overlap (one loop, awaited), and a
-//! failed push is retried with exponential backoff and jitter using a *fresh* snapshot, so the
-//! next successful push always carries the complete totals.
+//! The forwarder task: when a sink is due (something changed since its last delivery, a
+//! series expired, it failed before, or a minute passed), take one snapshot, checkpoint it to
+//! Postgres, then hand the same snapshot to every due sink at once. Each sink has its own
+//! retry state: a failed send is retried with exponential backoff and jitter using a *fresh*
+//! snapshot, so its next successful send carries the complete totals, while the other sinks
+//! keep their own pace. Sends to one sink never overlap (one loop, awaited).
 
-use crate::aggregator::{Aggregator, Snapshot, render};
-use crate::db::Pool;
+use crate::aggregator::Aggregator;
+use crate::checkpoint::{CheckpointError, CheckpointStore};
 use crate::gateway_metrics::GatewayMetrics;
-use crate::models::checkpoint::Checkpoint;
-use base64::Engine;
+use crate::sinks::{Delivered, Flush, Sent, Sink, SinkError, Sinks};
 use rand::RngExt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// Even with nothing new, the state is pushed at least this often (refills a restarted Pushgateway).
-const REPUSH_EVERY: Duration = Duration::from_secs(60);
+/// Even with nothing new, each sink gets the state at least this often (refills a restarted
+/// Pushgateway).
+const RESEND_EVERY: Duration = Duration::from_secs(60);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
-pub const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
-/// Added to `PUSH_TIMEOUT` per series pushed: the Pushgateway parses a 1M-series PUT for well
-/// over 10 s on a 2-core machine (docs/performance.md), which a fixed timeout would cut off
-/// forever. Pushes still never overlap: the next one waits for this one.
-const PUSH_TIMEOUT_PER_SERIES: Duration = Duration::from_micros(40);
+/// The final flush at shutdown gets this long (SPEC: exit within 10 s).
+const FINAL_FLUSH_TIMEOUT: Duration = Duration::from_secs(8);
 
-/// Checkpoints larger than this are written on a connection that is then closed.
-const LARGE_CHECKPOINT: usize = 1 << 20;
-
-fn push_timeout(series: usize) -> Duration {
-    PUSH_TIMEOUT.saturating_add(
-        PUSH_TIMEOUT_PER_SERIES.saturating_mul(u32::try_from(series).unwrap_or(u32::MAX)),
-    )
-}
-
-#[derive(Clone)]
 pub struct Forwarder {
-    pub client: reqwest::Client,
-    pub group_url: String,
     pub aggregator: Aggregator,
-    pub pool: Pool,
-    pub instance: String,
+    pub checkpoints: CheckpointStore,
+    pub sinks: Sinks,
     pub metrics: GatewayMetrics,
     pub series_ttl: Duration,
     pub flush_interval: Duration,
     pub checkpoint_every: Duration,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum FlushError {
-    #[error("checkpoint failed, push held back so Prometheus never gets ahead of a restart: {0}")]
-    Checkpoint(String),
-    #[error("push to the Pushgateway failed: {0}")]
-    Push(String),
+/// One sink and where its deliveries stand.
+struct Slot {
+    sink: Arc<dyn Sink>,
+    failures: u32,
+    next_attempt: Instant,
+    delivered: Option<(Delivered, Instant)>,
 }
 
-/// The Pushgateway URL of this instance's group; `@base64` keeps any instance name safe.
-pub fn group_url(base: &str, instance: &str) -> String {
-    let base = base.trim_end_matches('/');
-    let plain = !instance.is_empty()
-        && instance
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if plain {
-        format!("{base}/metrics/job/pushgate/instance/{instance}")
-    } else {
-        let encoded = base64::engine::general_purpose::URL_SAFE.encode(instance);
-        format!("{base}/metrics/job/pushgate/instance@base64/{encoded}")
+impl Slot {
+    /// Whether this sink should get the next snapshot.
+    fn wants(&self, generation: u64, expiring: bool) -> bool {
+        expiring
+            || self.failures > 0
+            || self.delivered.is_none_or(|(delivered, at)| {
+                delivered.generation != generation || at.elapsed() >= RESEND_EVERY
+            })
     }
+}
+
+/// Why a sink did not get a flush.
+#[derive(Debug, thiserror::Error)]
+enum FlushError {
+    #[error("checkpoint failed, the send held back so no receiver gets ahead of a restart: {0}")]
+    Checkpoint(#[from] CheckpointError),
+    #[error("sending to {sink} failed: {source}")]
+    Send {
+        sink: &'static str,
+        source: SinkError,
+    },
 }
 
 fn backoff(base: Duration, failures: u32) -> Duration {
@@ -76,113 +71,138 @@ fn backoff(base: Duration, failures: u32) -> Duration {
 }
 
 impl Forwarder {
-    /// Runs until `shutdown` turns true, then makes a final checkpoint and push.
+    /// Runs until `shutdown` turns true, then makes a final checkpoint and send to every sink.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut last_push: Option<Instant> = None;
+        let first = Instant::now() + self.flush_interval;
+        let mut slots: Vec<Slot> = self
+            .sinks
+            .iter()
+            .map(|sink| Slot {
+                sink: sink.clone(),
+                failures: 0,
+                next_attempt: first,
+                delivered: None,
+            })
+            .collect();
         let mut last_checkpoint: Option<Instant> = None;
-        let mut failures = 0u32;
-        let mut delay = self.flush_interval;
         loop {
+            let wake = slots.iter().map(|s| s.next_attempt).min().unwrap_or(first);
             tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
+                _ = tokio::time::sleep_until(wake.into()) => {}
                 _ = shutdown.changed() => break,
             }
-            let due = self
-                .aggregator
-                .needs_flush(self.series_ttl.as_secs() as i64)
-                || failures > 0
-                || last_push.is_none_or(|t| t.elapsed() >= REPUSH_EVERY);
-            if !due {
-                delay = self.flush_interval;
+            let now = Instant::now();
+            let generation = self.aggregator.generation();
+            let expiring = self.aggregator.expiry_due(self.series_ttl.as_secs() as i64);
+            let mut due = Vec::new();
+            for (i, slot) in slots.iter_mut().enumerate() {
+                if slot.next_attempt > now {
+                    continue;
+                }
+                if slot.wants(generation, expiring) {
+                    due.push(i);
+                } else {
+                    slot.next_attempt = now + self.flush_interval;
+                }
+            }
+            if due.is_empty() {
                 continue;
             }
             let checkpoint_due = last_checkpoint
                 .is_none_or(|t| t.elapsed() + Duration::from_millis(50) >= self.checkpoint_every);
-            match self.flush_once(checkpoint_due).await {
-                Ok(checkpointed) => {
-                    if failures > 0 {
-                        tracing::info!("the Pushgateway accepts pushes again; totals are complete");
-                    }
-                    failures = 0;
-                    last_push = Some(Instant::now());
-                    if checkpointed {
-                        last_checkpoint = Some(Instant::now());
-                    }
-                    delay = self.flush_interval;
-                }
-                Err(e) => {
-                    failures += 1;
-                    self.aggregator.mark_dirty();
-                    delay = backoff(self.flush_interval, failures);
-                    tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "flush failed; will retry");
-                }
+            if self.flush(&mut slots, &due, checkpoint_due).await {
+                last_checkpoint = Some(Instant::now());
             }
         }
-        match tokio::time::timeout(Duration::from_secs(8), self.flush_once(true)).await {
-            Ok(Ok(_)) => tracing::info!("final checkpoint and push done"),
-            Ok(Err(e)) => tracing::error!(error = %e, "final flush failed"),
+        let every: Vec<usize> = (0..slots.len()).collect();
+        match tokio::time::timeout(FINAL_FLUSH_TIMEOUT, self.flush(&mut slots, &every, true)).await
+        {
+            Ok(_) if slots.iter().all(|s| s.failures == 0) => {
+                tracing::info!("final checkpoint and push done")
+            }
+            Ok(_) => tracing::error!("final flush failed"),
             Err(_) => tracing::error!("final flush timed out"),
         }
     }
 
-    /// One cycle: snapshot, checkpoint (when due), push. Returns whether it checkpointed.
-    pub async fn flush_once(&self, checkpoint: bool) -> Result<bool, FlushError> {
+    /// One cycle for the sinks `due`: snapshot, checkpoint (when asked), send to each.
+    /// Returns whether it checkpointed; every slot's retry state is updated.
+    async fn flush(&self, slots: &mut [Slot], due: &[usize], checkpoint: bool) -> bool {
         let started = Instant::now();
-        let snapshot = self.aggregator.snapshot(self.series_ttl.as_secs() as i64);
+        let snapshot = Arc::new(self.aggregator.snapshot(self.series_ttl.as_secs() as i64));
         let series = snapshot.series_count();
         self.metrics.active_series.set(series as i64);
         let snapshot_ms = started.elapsed().as_secs_f64() * 1e3;
-        let (snapshot, saved) = if checkpoint {
-            let (snapshot, bytes) = tokio::task::spawn_blocking(move || {
-                let bytes = snapshot.to_bytes();
-                (snapshot, bytes)
-            })
-            .await
-            .map_err(|e| FlushError::Checkpoint(e.to_string()))?;
-            let bytes = bytes.map_err(|e| FlushError::Checkpoint(e.to_string()))?;
-            if let Err(e) = self.save_checkpoint(&bytes).await {
-                self.metrics.checkpoint_failures.inc();
-                return Err(FlushError::Checkpoint(e));
+        if checkpoint && let Err(e) = self.checkpoints.save(&snapshot).await {
+            self.metrics.checkpoint_failures.inc();
+            let error = FlushError::from(e);
+            for &i in due {
+                self.failed(&mut slots[i], &error);
             }
-            self.metrics.checkpoints.inc();
-            (snapshot, true)
-        } else {
-            (snapshot, false)
-        };
-        let checkpoint_ms = started.elapsed().as_secs_f64() * 1e3 - snapshot_ms;
-        let pushed = self.push(snapshot).await;
-        release_freed_memory();
-        let (render_ms, put_ms) = pushed?;
-        // The bench (bench/run) reads these figures; operators can see them with RUST_LOG.
-        tracing::debug!(
-            series,
-            snapshot_ms,
-            checkpoint_ms,
-            render_ms,
-            put_ms,
-            "flush done"
-        );
-        Ok(saved)
-    }
-
-    async fn save_checkpoint(&self, bytes: &[u8]) -> Result<(), String> {
-        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-        let saved = Checkpoint::save(&mut conn, &self.instance, bytes)
-            .await
-            .map_err(|e| e.to_string());
-        if bytes.len() > LARGE_CHECKPOINT {
-            // The connection's write buffer keeps the capacity of its largest message: close
-            // it rather than keep a checkpoint-sized buffer resident in the pool.
-            drop(deadpool::managed::Object::take(conn));
+            return false;
         }
-        saved
+        if checkpoint {
+            self.metrics.checkpoints.inc();
+        }
+        let checkpoint_ms = started.elapsed().as_secs_f64() * 1e3 - snapshot_ms;
+        let sends = due.iter().map(|&i| {
+            let slot = &slots[i];
+            let flush = Flush {
+                snapshot: snapshot.clone(),
+                previous: slot.delivered.map(|(d, _)| d),
+            };
+            let sink = slot.sink.clone();
+            async move { (i, self.send(sink.as_ref(), &flush).await) }
+        });
+        let results = futures_util::future::join_all(sends).await;
+        let delivered = Delivered {
+            generation: snapshot.generation,
+            taken_at_ms: snapshot.taken_at_ms,
+        };
+        drop(snapshot);
+        release_freed_memory();
+        for (i, result) in results {
+            let slot = &mut slots[i];
+            match result {
+                Ok(sent) => {
+                    // The bench (bench/run) reads these figures; operators can see them with RUST_LOG.
+                    tracing::debug!(
+                        sink = slot.sink.name(),
+                        series,
+                        snapshot_ms,
+                        checkpoint_ms,
+                        render_ms = sent.encode_ms,
+                        put_ms = sent.send_ms,
+                        "flush done"
+                    );
+                    if slot.failures > 0 {
+                        tracing::info!(
+                            sink = slot.sink.name(),
+                            "{} accepts pushes again; totals are complete",
+                            slot.sink.description()
+                        );
+                    }
+                    slot.failures = 0;
+                    slot.delivered = Some((delivered, Instant::now()));
+                    slot.next_attempt = Instant::now() + self.flush_interval;
+                }
+                Err(source) => {
+                    let error = FlushError::Send {
+                        sink: slot.sink.name(),
+                        source,
+                    };
+                    self.failed(slot, &error);
+                }
+            }
+        }
+        checkpoint
     }
 
-    /// Renders and PUTs a snapshot; returns the milliseconds spent rendering and in the PUT.
-    async fn push(&self, snapshot: Snapshot) -> Result<(f64, f64), FlushError> {
+    /// Sends one flush to one sink and counts it.
+    async fn send(&self, sink: &dyn Sink, flush: &Flush) -> Result<Sent, SinkError> {
         let started = Instant::now();
         self.metrics.pushes.inc();
-        let result = self.push_inner(snapshot).await;
+        let result = sink.send(flush).await;
         self.metrics
             .push_duration
             .observe(started.elapsed().as_secs_f64());
@@ -196,32 +216,16 @@ impl Forwarder {
         result
     }
 
-    async fn push_inner(&self, snapshot: Snapshot) -> Result<(f64, f64), FlushError> {
-        let started = Instant::now();
-        let timeout = push_timeout(snapshot.series_count());
-        let body = tokio::task::spawn_blocking(move || render::encode(&snapshot))
-            .await
-            .map_err(|e| FlushError::Push(e.to_string()))?
-            .map_err(|e| FlushError::Push(format!("encoding failed: {e}")))?;
-        let render_ms = started.elapsed().as_secs_f64() * 1e3;
-        let response = self
-            .client
-            .put(&self.group_url)
-            .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            .timeout(timeout)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| FlushError::Push(e.to_string()))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok((render_ms, started.elapsed().as_secs_f64() * 1e3 - render_ms));
-        }
-        let text = response.text().await.unwrap_or_default();
-        Err(FlushError::Push(format!(
-            "HTTP {status}: {}",
-            text.chars().take(500).collect::<String>()
-        )))
+    fn failed(&self, slot: &mut Slot, error: &FlushError) {
+        slot.failures += 1;
+        let delay = backoff(self.flush_interval, slot.failures);
+        slot.next_attempt = Instant::now() + delay;
+        tracing::warn!(
+            sink = slot.sink.name(),
+            error = %error,
+            retry_in_ms = delay.as_millis() as u64,
+            "flush failed; will retry"
+        );
     }
 }
 
@@ -237,50 +241,9 @@ fn release_freed_memory() {
     }
 }
 
-/// Loads this instance's checkpoint, if any.
-pub async fn restore(
-    pool: &Pool,
-    instance: &str,
-    aggregator: &Aggregator,
-) -> Result<usize, String> {
-    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-    let Some(bytes) = Checkpoint::load(&mut conn, instance)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Ok(0);
-    };
-    let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_bytes(&bytes))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("the checkpoint of instance {instance:?} is unreadable: {e}"))?;
-    let n = snapshot.series_count();
-    aggregator.restore(snapshot);
-    Ok(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn group_urls() {
-        assert_eq!(
-            group_url("http://pg:9091/", "web-1"),
-            "http://pg:9091/metrics/job/pushgate/instance/web-1"
-        );
-        assert_eq!(
-            group_url("http://pg:9091", "a/b"),
-            "http://pg:9091/metrics/job/pushgate/instance@base64/YS9i"
-        );
-    }
-
-    #[test]
-    fn push_timeout_grows_with_the_state() {
-        assert_eq!(push_timeout(0), PUSH_TIMEOUT);
-        assert_eq!(push_timeout(1_000_000), Duration::from_secs(50));
-        assert!(push_timeout(usize::MAX) >= push_timeout(1_000_000));
-    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -2,14 +2,16 @@
 //! across many clients, and forwards the aggregate to a Prometheus Pushgateway.
 //!
 //! A request's path: `routes` → `ingest` (key cache, validation) → `aggregator` → `forwarder`
-//! (checkpoint to Postgres, PUT to the Pushgateway).
+//! (`checkpoint` to Postgres, then every `sinks::Sink`: the Pushgateway).
 
 pub mod aggregator;
 pub mod auth;
 pub mod background;
+pub mod checkpoint;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod exposition;
 pub mod extract;
 pub mod forwarder;
 pub mod gateway_metrics;
@@ -20,6 +22,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod security_headers;
 pub mod settings;
+pub mod sinks;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

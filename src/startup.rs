@@ -3,18 +3,19 @@
 
 use crate::aggregator::Aggregator;
 use crate::auth::JwtKeys;
-use crate::forwarder::{self, Forwarder};
+use crate::checkpoint::CheckpointStore;
+use crate::forwarder::Forwarder;
 use crate::gateway_metrics::GatewayMetrics;
 use crate::ingest::{key_cache::KeyCache, live::LiveStats};
 use crate::query::client::PrometheusClient;
 use crate::settings::Settings;
+use crate::sinks::{PushgatewayClient, Sink, Sinks};
 use crate::state::AppState;
 use crate::{background, db, routes, security_headers, telemetry};
 use actix_web::{App, HttpServer, dev::Server, web};
 use rand::Rng;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::watch;
 
 pub struct Application {
@@ -52,8 +53,25 @@ fn jwt_keys(settings: &Settings) -> JwtKeys {
     }
 }
 
+/// The sinks `settings` configure: the Pushgateway.
+fn configured_sinks(settings: &Settings, instance: &str) -> Result<Sinks, String> {
+    let pushgateway = PushgatewayClient::new(&settings.pushgateway_url, instance)
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    Ok(Arc::new([Arc::new(pushgateway) as Arc<dyn Sink>]))
+}
+
 impl Application {
-    pub async fn build(settings: Settings) -> Result<Self, String> {
+    pub async fn build(mut settings: Settings) -> Result<Self, String> {
+        install_crypto_provider();
+        let instance = instance_name(&settings);
+        let sinks = configured_sinks(&settings, &instance)?;
+        settings.instance = Some(instance);
+        Self::build_with_sinks(settings, sinks).await
+    }
+
+    /// `build`, with the given sinks instead of those the settings configure (tests use a
+    /// stand-in to make faults a real receiver cannot make).
+    pub async fn build_with_sinks(settings: Settings, sinks: Sinks) -> Result<Self, String> {
         install_crypto_provider();
         db::run_migrations(settings.database.database_url.expose())
             .await
@@ -68,11 +86,6 @@ impl Application {
             .unwrap_or_else(|| format!("http://{}:{port}", settings.listen.ip()))
             .trim_end_matches('/')
             .to_owned();
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(forwarder::PUSH_TIMEOUT)
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let instance = instance_name(&settings);
         let metrics = GatewayMetrics::new().map_err(|e| e.to_string())?;
         let aggregator = Aggregator::new(settings.limits.max_series_per_tenant);
@@ -84,7 +97,7 @@ impl Application {
             metrics: metrics.clone(),
             live: LiveStats::default(),
             used_keys: Arc::default(),
-            http: http.clone(),
+            sinks: sinks.clone(),
             prometheus: PrometheusClient::new(&settings.prometheus_url)
                 .map_err(|e| format!("cannot build the Prometheus client: {e}"))?,
             instance: instance.clone(),
@@ -96,37 +109,30 @@ impl Application {
             .reload(&pool)
             .await
             .map_err(|e| format!("cannot load API keys: {e}"))?;
-        match forwarder::restore(&pool, &instance, &aggregator).await {
+        let checkpoints = CheckpointStore::new(pool.clone(), instance.clone());
+        match checkpoints.restore(&aggregator).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(series = n, instance = %instance, "restored the checkpoint"),
-            Err(e) => return Err(e),
+            Err(e) => return Err(format!("cannot restore the checkpoint: {e}")),
         }
         background::reconcile(&state);
         background::spawn_key_refresh(state.clone());
         background::spawn_touch_keys(state.clone());
 
+        for sink in sinks.iter() {
+            if let Err(e) = sink.ready().await {
+                tracing::warn!(sink = sink.name(), error = %e, "{} is not ready; aggregating anyway and retrying pushes", sink.description());
+            }
+        }
         let forwarder = Forwarder {
-            client: http,
-            group_url: forwarder::group_url(&settings.pushgateway_url, &instance),
             aggregator,
-            pool,
-            instance,
+            checkpoints,
+            sinks,
             metrics,
             series_ttl: settings.series_ttl,
             flush_interval: settings.flush_interval,
             checkpoint_every: settings.checkpoint_every(),
         };
-        if let Err(e) = state
-            .http
-            .get(format!(
-                "{}/-/ready",
-                settings.pushgateway_url.trim_end_matches('/')
-            ))
-            .send()
-            .await
-        {
-            tracing::warn!(error = %e, url = %settings.pushgateway_url, "the Pushgateway is unreachable; aggregating anyway and retrying pushes");
-        }
         let (stop_forwarder, stopped) = watch::channel(false);
         let forwarder = tokio::spawn(forwarder.run(stopped));
 

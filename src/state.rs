@@ -7,6 +7,7 @@ use crate::gateway_metrics::GatewayMetrics;
 use crate::ingest::key_cache::KeyCache;
 use crate::ingest::live::LiveStats;
 use crate::settings::Settings;
+use crate::sinks::Sinks;
 use std::sync::Arc;
 
 pub struct AppState {
@@ -19,7 +20,8 @@ pub struct AppState {
     pub live: LiveStats,
     /// keys that authenticated since the last `last_used_at` write
     pub used_keys: Arc<parking_lot::Mutex<std::collections::HashSet<crate::domain::ApiKeyId>>>,
-    pub http: reqwest::Client,
+    /// where the aggregate goes (the forwarder's sinks), for readiness
+    pub sinks: Sinks,
     /// the read path's Prometheus (`PUSHGATE_PROMETHEUS_URL`)
     pub prometheus: crate::query::client::PrometheusClient,
     pub instance: String,

@@ -1,54 +1,72 @@
-//! Any bytes as a push body: parse the envelope, judge every item (as a server and as a
-//! browser caller), apply the accepted ones and render the exposition that would be pushed.
-//! Nothing may panic, every item is either accepted or refused, and the exposition stays
-//! well-formed: every sample carries the tenant label and a finite value.
+//! Any bytes as a push body, through the ingestion pipeline the endpoint uses (as a server and
+//! as a browser caller), then the exposition that would be pushed rendered. Nothing may panic,
+//! every item is either accepted or refused, a browser gets nothing but built-in metrics in
+//! (this registry declares none), and the exposition stays well-formed: every sample carries
+//! the tenant label and a finite value.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pushgate::aggregator::{Aggregator, render};
-use pushgate::domain::UserId;
-use pushgate::ingest::credentials::Caller;
-use pushgate::ingest::key_cache::Registry;
-use pushgate::ingest::validate::Judge;
-use pushgate::routes::ingest::parse_envelope;
+use pushgate::aggregator::Aggregator;
+use pushgate::domain::{ApiKeyId, UserId, builtin};
+use pushgate::exposition;
+use pushgate::gateway_metrics::GatewayMetrics;
+use pushgate::ingest::credentials::{Caller, Pusher};
+use pushgate::ingest::key_cache::{CachedKey, Registry};
+use pushgate::ingest::live::LiveStats;
+use pushgate::ingest::pipeline::Pipeline;
 use pushgate::settings::Limits;
+use std::sync::{Arc, OnceLock};
+
+fn metrics() -> &'static GatewayMetrics {
+    static METRICS: OnceLock<GatewayMetrics> = OnceLock::new();
+    METRICS.get_or_init(|| GatewayMetrics::new().expect("the metrics register"))
+}
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(batch) = serde_json::from_slice::<serde_json::Value>(data) else {
-        return;
-    };
     let limits = Limits::default();
-    let Ok((items, _batch_id)) = parse_envelope(&batch, limits.max_batch_items) else {
-        return;
-    };
     let registry = Registry::default();
     let tenant = UserId(uuid::Uuid::from_u128(0x5eed));
+    let key = Arc::new(CachedKey {
+        id: ApiKeyId(uuid::Uuid::from_u128(0xbee)),
+        user_id: tenant,
+        secret_hash: Vec::new(),
+        allowed_origins: Vec::new(),
+        expires_at: None,
+    });
     for caller in [Caller::Browser, Caller::Server] {
-        let judge = Judge {
+        let aggregator = Aggregator::new(limits.max_series_per_tenant);
+        let pipeline = Pipeline {
             registry: &registry,
-            tenant,
-            caller,
+            aggregator: &aggregator,
+            live: &LiveStats::default(),
+            metrics: metrics(),
             limits: &limits,
         };
-        let mut samples = Vec::new();
-        let mut errors = Vec::new();
-        for (index, item) in items.iter().enumerate() {
-            match judge.judge(index, item) {
-                Ok(sample) => samples.push(sample),
-                Err(e) => errors.push(e),
-            }
-        }
+        let pusher = Pusher {
+            key: key.clone(),
+            caller,
+        };
+        let Ok(outcome) = pipeline.ingest_json(&pusher, data) else {
+            return; // refused whole: not a batch
+        };
+        let items = serde_json::from_slice::<serde_json::Value>(data).expect("a batch is JSON")
+            ["metrics"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(outcome.accepted + outcome.rejected, items);
+        let snapshot = aggregator.snapshot(86_400);
         if caller == Caller::Browser {
-            // a browser may only push declared or built-in metrics; this registry declares none
-            assert!(samples.iter().all(|s| !s.declared), "nothing is declared");
+            for family in &snapshot.families {
+                assert!(
+                    builtin::find(&family.name).is_some(),
+                    "a browser pushed {:?}, which is neither declared nor built in",
+                    family.name
+                );
+            }
             continue;
         }
-        let aggregator = Aggregator::new(limits.max_series_per_tenant);
-        let outcome =
-            aggregator.apply_batch(tenant, None, items.len(), &samples, errors, &registry.claims);
-        assert_eq!(outcome.accepted + outcome.rejected, items.len());
-        let text = render::encode(&aggregator.snapshot(86_400)).expect("a judged batch encodes");
+        let text = exposition::encode(&snapshot).expect("a judged batch encodes");
         let text = String::from_utf8(text).expect("the exposition is UTF-8");
         let tenant_label = format!("tenant=\"{}\"", tenant.0);
         for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {

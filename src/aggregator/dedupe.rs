@@ -1,7 +1,8 @@
 //! `batch_id` dedupe (SPEC §5.1): per instance, per key, for 10 minutes, bounded in memory.
+//! Checked and filled under the aggregator's lock, so two copies of a batch cannot both apply.
 
+use super::apply::Applied;
 use crate::domain::ApiKeyId;
-use crate::ingest::outcome::BatchOutcome;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
@@ -17,17 +18,17 @@ pub struct BatchKey {
 
 #[derive(Default)]
 pub struct Dedupe {
-    answers: HashMap<BatchKey, BatchOutcome>,
+    answers: HashMap<BatchKey, Applied>,
     order: VecDeque<(Instant, BatchKey)>,
 }
 
 impl Dedupe {
-    pub fn get(&mut self, key: &BatchKey) -> Option<BatchOutcome> {
+    pub fn get(&mut self, key: &BatchKey) -> Option<Applied> {
         self.forget_old(Instant::now());
         self.answers.get(key).cloned()
     }
 
-    pub fn insert(&mut self, key: BatchKey, outcome: BatchOutcome) {
+    pub fn insert(&mut self, key: BatchKey, applied: Applied) {
         let now = Instant::now();
         self.forget_old(now);
         while self.order.len() >= MAX_REMEMBERED {
@@ -36,7 +37,7 @@ impl Dedupe {
             }
         }
         self.order.push_back((now, key.clone()));
-        self.answers.insert(key, outcome);
+        self.answers.insert(key, applied);
     }
 
     fn forget_old(&mut self, now: Instant) {

@@ -3,7 +3,7 @@
 //! most label sets repeat: each distinct set is kept once and every series holds an `Arc` to it
 //! (16 bytes instead of an allocation per pair and per string; see docs/performance.md).
 
-use super::snapshot::LabelSet;
+use crate::domain::LabelSet;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -70,9 +70,7 @@ mod tests {
         crate::aggregator::Sample {
             index: 0,
             name: "page_views_total".into(),
-            schema: Arc::new(crate::aggregator::MetricSchema::undeclared(
-                crate::domain::MetricKind::Counter,
-            )),
+            schema: crate::domain::MetricSchema::undeclared(crate::domain::MetricKind::Counter),
             declared: false,
             labels: labels.clone(),
             update: crate::aggregator::Update::Add(1.0),
@@ -81,16 +79,16 @@ mod tests {
 
     #[test]
     fn tenants_pushing_the_same_labels_share_them_until_their_series_go() {
-        use crate::aggregator::{Aggregator, names::NameClaims};
-        use crate::domain::UserId;
+        use crate::aggregator::Aggregator;
+        use crate::domain::{NameClaims, UserId};
         let agg = Aggregator::new(10);
         let (a, b) = (UserId(uuid::Uuid::new_v4()), UserId(uuid::Uuid::new_v4()));
         let claims = NameClaims::default();
         for tenant in [a, b] {
             // a fresh allocation per push, as the validator makes
             let labels = set(&[("path", "/"), ("status", "200")]);
-            let outcome = agg.apply_batch(tenant, None, 1, &[sample(&labels)], vec![], &claims);
-            assert_eq!(outcome.accepted, 1);
+            let applied = agg.apply_batch(tenant, None, 1, &[sample(&labels)], vec![], &claims);
+            assert_eq!(applied.accepted(), 1);
         }
         {
             let state = agg.state.lock();

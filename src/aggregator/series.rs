@@ -2,35 +2,8 @@
 //! count observations into buckets, summaries keep sum, count and a sliding quantile window.
 
 use super::summary::SlidingQuantiles;
-use crate::domain::MetricKind;
+use crate::domain::{MetricKind, MetricSchema};
 use std::sync::Arc;
-
-/// Prometheus' default histogram buckets, used when a config names none.
-pub const DEFAULT_BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
-/// Quantiles of a summary whose config names none.
-pub const DEFAULT_QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
-
-/// What the samples of one metric of one tenant look like: its type, help and buckets.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MetricSchema {
-    pub kind: MetricKind,
-    pub help: Option<String>,
-    pub buckets: Arc<[f64]>,
-    pub quantiles: Arc<[f64]>,
-}
-
-impl MetricSchema {
-    pub fn undeclared(kind: MetricKind) -> Self {
-        Self {
-            kind,
-            help: None,
-            buckets: DEFAULT_BUCKETS.into(),
-            quantiles: DEFAULT_QUANTILES.into(),
-        }
-    }
-}
 
 /// One accepted item, ready to merge.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,16 +95,44 @@ impl SeriesValue {
     }
 }
 
+/// The shape of a series, compared with its config to see whether the config changed.
+pub struct SeriesShape<'a> {
+    pub kind: MetricKind,
+    pub buckets: Option<&'a [f64]>,
+    pub quantiles: Option<&'a [f64]>,
+}
+
+impl<'a> SeriesShape<'a> {
+    pub(super) fn of(value: &'a SeriesValue) -> Self {
+        let (kind, buckets, quantiles) = match value {
+            SeriesValue::Counter(_) => (MetricKind::Counter, None, None),
+            SeriesValue::Gauge(_) => (MetricKind::Gauge, None, None),
+            SeriesValue::Histogram { bounds, .. } => (MetricKind::Histogram, Some(&**bounds), None),
+            SeriesValue::Summary { quantiles, .. } => {
+                (MetricKind::Summary, None, Some(&**quantiles))
+            }
+        };
+        Self {
+            kind,
+            buckets,
+            quantiles,
+        }
+    }
+
+    pub fn matches(&self, schema: &MetricSchema) -> bool {
+        self.kind == schema.kind
+            && self.buckets.is_none_or(|b| b == &*schema.buckets)
+            && self.quantiles.is_none_or(|q| q == &*schema.quantiles)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn histogram_counts_into_the_first_fitting_bucket() {
-        let schema = MetricSchema {
-            buckets: vec![1.0, 2.0].into(),
-            ..MetricSchema::undeclared(MetricKind::Histogram)
-        };
+        let schema = MetricSchema::declared(MetricKind::Histogram, None, Some(&[1.0, 2.0]), None);
         let mut s = SeriesValue::new(&schema, 0);
         for x in [0.5, 1.0, 1.5, 3.0] {
             s.apply(Update::Observe(x), 0);

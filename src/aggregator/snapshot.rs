@@ -1,16 +1,21 @@
 //! A consistent copy of the whole state, taken under the lock: what is checkpointed to
-//! Postgres and then pushed, so the two never disagree.
+//! Postgres and then handed to every sink, so they never disagree.
 
-use crate::domain::{MetricKind, UserId};
+use super::series::SeriesValue;
+use super::summary::SlidingQuantiles;
+use crate::domain::{LabelSet, MetricKind, UserId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// Label pairs of one series, sorted by name (the tenant label is added when rendering).
-pub type LabelSet = Arc<[(Box<str>, Box<str>)]>;
 
 #[derive(Serialize, Deserialize, Debug, Default)]
 pub struct Snapshot {
     pub families: Vec<FamilySnapshot>,
+    /// the aggregator's generation when it was taken (not stored in checkpoints)
+    #[serde(skip)]
+    pub generation: u64,
+    /// when it was taken, Unix milliseconds (not stored in checkpoints)
+    #[serde(skip)]
+    pub taken_at_ms: i64,
 }
 
 #[derive(Serialize, Deserialize, Debug)]
@@ -56,13 +61,64 @@ impl Snapshot {
     pub fn series_count(&self) -> usize {
         self.families.iter().map(|f| f.series.len()).sum()
     }
+}
 
-    /// The checkpoint's stored form (see `compact`).
-    pub fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
-        super::compact::encode(self)
+/// A series' value as the snapshot holds it (a summary's quantiles computed now).
+pub(super) fn snapshot_value(value: &mut SeriesValue, now: i64) -> ValueSnapshot {
+    match value {
+        SeriesValue::Counter(v) => ValueSnapshot::Counter(*v),
+        SeriesValue::Gauge(v) => ValueSnapshot::Gauge(*v),
+        SeriesValue::Histogram {
+            bounds,
+            counts,
+            sum,
+            count,
+        } => ValueSnapshot::Histogram {
+            bounds: bounds.clone(),
+            counts: counts.clone(),
+            sum: *sum,
+            count: *count,
+        },
+        SeriesValue::Summary {
+            quantiles,
+            sum,
+            count,
+            window,
+        } => ValueSnapshot::Summary {
+            values: window.quantiles(quantiles, now),
+            quantiles: quantiles.clone(),
+            sum: *sum,
+            count: *count,
+        },
     }
+}
 
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        super::compact::decode(bytes)
+/// A series' value from a checkpoint (a summary's window starts again, empty).
+pub(super) fn restore_value(value: ValueSnapshot, now: i64) -> SeriesValue {
+    match value {
+        ValueSnapshot::Counter(v) => SeriesValue::Counter(v),
+        ValueSnapshot::Gauge(v) => SeriesValue::Gauge(v),
+        ValueSnapshot::Histogram {
+            bounds,
+            counts,
+            sum,
+            count,
+        } => SeriesValue::Histogram {
+            bounds,
+            counts,
+            sum,
+            count,
+        },
+        ValueSnapshot::Summary {
+            quantiles,
+            sum,
+            count,
+            ..
+        } => SeriesValue::Summary {
+            quantiles,
+            sum,
+            count,
+            window: Box::new(SlidingQuantiles::new(now)),
+        },
     }
 }

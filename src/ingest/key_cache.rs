@@ -3,10 +3,8 @@
 //! from Postgres every few seconds (changes made on another instance arrive within
 //! `REFRESH_EVERY`) and at once after a change made through this instance.
 
-use crate::aggregator::{DEFAULT_BUCKETS, DEFAULT_QUANTILES};
-use crate::aggregator::{MetricSchema, names::NameClaims};
 use crate::db::Pool;
-use crate::domain::{ApiKeyId, LabelName, MetricKind, Scopes, UserId};
+use crate::domain::{ApiKeyId, LabelName, MetricKind, MetricSchema, NameClaims, Scopes, UserId};
 use crate::models::{ApiKey, MetricConfig, User};
 use chrono::{DateTime, Utc};
 use parking_lot::RwLock;
@@ -128,7 +126,7 @@ pub fn declared_metric(config: &MetricConfig) -> Option<DeclaredMetric> {
         })
         .collect::<Option<Vec<_>>>()?;
     Some(DeclaredMetric {
-        schema: Arc::new(schema_of(
+        schema: Arc::new(MetricSchema::declared(
             kind,
             config.help.clone(),
             config.buckets.as_deref(),
@@ -137,24 +135,4 @@ pub fn declared_metric(config: &MetricConfig) -> Option<DeclaredMetric> {
         labels,
         is_active: config.is_active,
     })
-}
-
-pub fn schema_of(
-    kind: MetricKind,
-    help: Option<String>,
-    buckets: Option<&[f64]>,
-    quantiles: Option<&[f64]>,
-) -> MetricSchema {
-    MetricSchema {
-        kind,
-        help,
-        buckets: buckets
-            .filter(|b| !b.is_empty())
-            .unwrap_or(&DEFAULT_BUCKETS)
-            .into(),
-        quantiles: quantiles
-            .filter(|q| !q.is_empty())
-            .unwrap_or(&DEFAULT_QUANTILES)
-            .into(),
-    }
 }

@@ -5,13 +5,13 @@
 use super::credentials::Caller;
 use super::key_cache::{DeclaredMetric, Registry};
 use super::outcome::ItemError;
-use crate::aggregator::{LabelSet, MetricSchema, Sample, Update};
+use crate::aggregator::{Sample, Update};
 use crate::domain::builtin::{self, BuiltinMetric, MAX_PATH_LEN};
-use crate::domain::{LabelName, MetricKind, MetricName, UserId, reserved::reserved_reason};
+use crate::domain::reserved::reserved_reason;
+use crate::domain::{LabelName, LabelSet, MetricKind, MetricName, MetricSchema, UserId};
 use crate::settings::Limits;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 const ITEM_FIELDS: [&str; 5] = ["name", "type", "value", "labels", "op"];
 
@@ -27,43 +27,6 @@ enum Known<'a> {
     Declared(&'a DeclaredMetric),
     Builtin(&'static BuiltinMetric, Arc<MetricSchema>),
     Undeclared,
-}
-
-fn builtin_schemas() -> &'static HashMap<&'static str, Arc<MetricSchema>> {
-    static SCHEMAS: OnceLock<HashMap<&'static str, Arc<MetricSchema>>> = OnceLock::new();
-    SCHEMAS.get_or_init(|| {
-        builtin::BUILTIN_METRICS
-            .iter()
-            .map(|m| {
-                let schema = MetricSchema {
-                    help: Some(m.help.to_owned()),
-                    buckets: m.buckets.into(),
-                    ..MetricSchema::undeclared(m.kind)
-                };
-                (m.name, Arc::new(schema))
-            })
-            .collect()
-    })
-}
-
-/// The schema of an undeclared metric, one shared copy per type (not three allocations per item).
-fn undeclared_schema(kind: MetricKind) -> Arc<MetricSchema> {
-    static SCHEMAS: OnceLock<[Arc<MetricSchema>; 4]> = OnceLock::new();
-    let schemas = SCHEMAS.get_or_init(|| {
-        [
-            MetricKind::Counter,
-            MetricKind::Gauge,
-            MetricKind::Histogram,
-            MetricKind::Summary,
-        ]
-        .map(|k| Arc::new(MetricSchema::undeclared(k)))
-    });
-    match kind {
-        MetricKind::Counter => schemas[0].clone(),
-        MetricKind::Gauge => schemas[1].clone(),
-        MetricKind::Histogram => schemas[2].clone(),
-        MetricKind::Summary => schemas[3].clone(),
-    }
 }
 
 impl Judge<'_> {
@@ -129,7 +92,7 @@ impl Judge<'_> {
         let (schema, declared) = match known {
             Known::Declared(d) => (d.schema.clone(), true),
             Known::Builtin(_, schema) => (schema, false),
-            Known::Undeclared => (undeclared_schema(kind), false),
+            Known::Undeclared => (MetricSchema::undeclared(kind), false),
         };
         Ok(Sample {
             index,
@@ -144,7 +107,7 @@ impl Judge<'_> {
     fn resolve(&self, name: &str) -> Result<Known<'_>, (&'static str, String)> {
         if let Some(b) = builtin::find(name) {
             return match self.caller {
-                Caller::Browser => Ok(Known::Builtin(b, builtin_schemas()[b.name].clone())),
+                Caller::Browser => Ok(Known::Builtin(b, MetricSchema::builtin(b))),
                 Caller::Server => Err((
                     "reserved_name",
                     format!(

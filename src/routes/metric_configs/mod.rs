@@ -4,9 +4,9 @@
 
 mod input;
 
-use crate::aggregator::names::NameClaims;
 use crate::auth::AuthUser;
-use crate::domain::{MetricConfigId, MetricKind, UserId};
+use crate::domain::name_claims::names_that_could_clash;
+use crate::domain::{MetricConfigId, MetricKind, NameClaims, UserId};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, parse_json};
 use crate::models::metric_config::MetricConfigFields;
@@ -21,20 +21,6 @@ use serde_json::json;
 /// claim clashing names at the same moment.
 const NAME_LOCK_KEY: i64 = 0x6d65_7472_6963; // "metric"
 
-/// Every name whose holder could clash with `name` of `kind`.
-fn related_names(name: &str, kind: MetricKind) -> Vec<String> {
-    let mut names = vec![name.to_owned()];
-    for s in kind.suffixes() {
-        names.push(format!("{name}{s}"));
-    }
-    for s in ["_bucket", "_sum", "_count"] {
-        if let Some(base) = name.strip_suffix(s) {
-            names.push(base.to_owned());
-        }
-    }
-    names
-}
-
 async fn check_name_free(
     state: &AppState,
     conn: &mut AsyncPgConnection,
@@ -43,8 +29,12 @@ async fn check_name_free(
     kind: MetricKind,
 ) -> Result<(), ApiError> {
     let mut claims = NameClaims::default();
-    for (name, other_type) in
-        MetricConfig::others_named(conn, user, &related_names(&fields.metric_name, kind)).await?
+    for (name, other_type) in MetricConfig::others_named(
+        conn,
+        user,
+        &names_that_could_clash(&fields.metric_name, kind),
+    )
+    .await?
     {
         if let Ok(other_kind) = MetricKind::parse(&other_type)
             && claims.conflict(&name, other_kind).is_none()
@@ -58,7 +48,7 @@ async fn check_name_free(
             .live_conflict(&fields.metric_name, kind, user)
     });
     match conflict {
-        Some(message) => Err(ApiError::Conflict(message)),
+        Some(conflict) => Err(ApiError::Conflict(conflict.to_string())),
         None => Ok(()),
     }
 }

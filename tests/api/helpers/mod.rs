@@ -11,10 +11,12 @@ pub mod pushgateway;
 
 use postgres::TestDb;
 use pushgate::settings::Settings;
+use pushgate::sinks::{Sink, Sinks};
 use pushgate::startup::Application;
 use pushgateway::TestPushgateway;
 use serde_json::{Value, json};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct TestApp {
@@ -79,14 +81,25 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(adjust, None).await
+}
+
+/// A server whose only sink is `sink` (a stand-in for faults a real receiver cannot make).
+pub async fn spawn_app_with_sink(sink: Arc<dyn Sink>) -> TestApp {
+    spawn(|_| {}, Some(Arc::new([sink]))).await
+}
+
+async fn spawn(adjust: impl FnOnce(&mut Settings), sinks: Option<Sinks>) -> TestApp {
     pushgate::startup::install_crypto_provider();
     let db = new_db().await;
     let pushgateway = TestPushgateway::start().await;
     let mut settings = Settings::for_tests(&db.url, &pushgateway.url);
     adjust(&mut settings);
-    let app = Application::build(settings)
-        .await
-        .expect("the application starts");
+    let app = match sinks {
+        None => Application::build(settings).await,
+        Some(sinks) => Application::build_with_sinks(settings, sinks).await,
+    }
+    .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());

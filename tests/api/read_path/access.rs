@@ -229,11 +229,20 @@ async fn reads_count_against_the_per_user_rate_limit() {
     let q = [("query", "up".to_owned())];
     // session and key reads of one tenant share its budget
     for who in [As::Bearer(&a), As::Basic(&pk, &sk), As::Bearer(&a)] {
-        read(&app, who, "GET", "/query", &q).await.assert_error(503, "unavailable");
+        read(&app, who, "GET", "/query", &q)
+            .await
+            .assert_error(503, "unavailable");
     }
     let r = read(&app, As::Basic(&pk, &sk), "GET", "/query", &q).await;
-    assert!(r.assert_error(429, "too_many_requests").contains("slow down"), "{}", r.text);
+    assert!(
+        r.assert_error(429, "too_many_requests")
+            .contains("slow down"),
+        "{}",
+        r.text
+    );
     // another tenant has its own budget
     let b = app.signup().await;
-    read(&app, As::Bearer(&b), "GET", "/query", &q).await.assert_error(503, "unavailable");
+    read(&app, As::Bearer(&b), "GET", "/query", &q)
+        .await
+        .assert_error(503, "unavailable");
 }

@@ -1,8 +1,8 @@
-//! Renders a snapshot as Prometheus metric families and encodes them with the `prometheus`
+//! The Prometheus exposition of a snapshot: metric families encoded with the `prometheus`
 //! crate's text encoder (never hand-escaped): one family per name, one HELP and one TYPE,
-//! every series labelled with its tenant.
+//! every series labelled with its tenant. What the Pushgateway sink PUTs.
 
-use super::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
+use crate::aggregator::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
 use crate::domain::MetricKind;
 use prometheus::proto::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile,
@@ -158,7 +158,6 @@ fn encode_in_chunks(snapshot: &Snapshot, chunk: usize) -> Result<Vec<u8>, promet
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregator::snapshot::SeriesSnapshot;
     use crate::domain::UserId;
 
     fn snapshot(n: usize) -> Snapshot {
@@ -194,6 +193,7 @@ mod tests {
                     }),
                 },
             ],
+            ..Snapshot::default()
         }
     }
 

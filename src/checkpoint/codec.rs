@@ -5,8 +5,8 @@
 //! allocator and the database connection's buffers (docs/performance.md). Still JSON (serde,
 //! no hand-written parser), versioned; checkpoints in the first format are still read.
 
-use super::snapshot::{FamilySnapshot, LabelSet, SeriesSnapshot, Snapshot, ValueSnapshot};
-use crate::domain::{MetricKind, UserId};
+use crate::aggregator::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
+use crate::domain::{LabelSet, MetricKind, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -197,7 +197,10 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, serde_json::Error> {
             series,
         });
     }
-    Ok(Snapshot { families })
+    Ok(Snapshot {
+        families,
+        ..Snapshot::default()
+    })
 }
 
 #[cfg(test)]
@@ -259,6 +262,7 @@ mod tests {
                     )],
                 },
             ],
+            ..Snapshot::default()
         }
     }
 
