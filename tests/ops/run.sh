@@ -3,7 +3,8 @@
 #   promtool.sh            promtool check config / check rules / test rules
 #   check_files.mjs        compose, provisioning, dashboards, Dockerfile (static)
 #   dashboard_queries.mjs  every dashboard query against a real Prometheus scraping a
-#                          real Pushgateway fed by the real pushgate
+#                          real Pushgateway fed by the real pushgate, and every panel of
+#                          the tenants' own dashboard through /prometheus/api/v1/query_range
 #   dev_script_test.sh     scripts/dev for real, with the real pushgate
 # Both run target/debug/pushgate (built here with `cargo build --locked --bin
 # pushgate`, a no-op when up to date) unless PUSHGATE_BIN names a binary;
