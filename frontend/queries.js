@@ -195,13 +195,21 @@ export const VITALS = [
  */
 export function vitalQueries(vital, rangeSeconds, byPath = false) {
   const by = byPath ? ['path'] : [];
-  const bucket = (le) => delta(selector(`${vital.metric}_bucket`, { le }), rangeSeconds, by);
+  const bucket = (le) => delta(`${vital.metric}_bucket{${leMatcher(le)}}`, rangeSeconds, by);
   return {
     p75: `histogram_quantile(0.75, ${delta(`${vital.metric}_bucket`, rangeSeconds, ['le', ...by])})`,
     good: bucket(vital.good),
     notPoor: bucket(vital.poor),
     all: bucket('+Inf'),
   };
+}
+
+/**
+ * The `le` matcher of one bucket edge: Prometheus 2 stores a whole-number edge as "4",
+ * Prometheus 3 as "4.0" (docs/operations.md), so whole numbers match both.
+ */
+export function leMatcher(le) {
+  return /^\d+$/.test(le) ? `le=~"${le}|${le}.0"` : `le=${quote(le)}`;
 }
 
 /** Shares of good / needs improvement / poor from the three counts; null without page loads. */

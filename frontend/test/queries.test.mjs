@@ -105,6 +105,7 @@ test('web vitals: the thresholds are bucket edges of SPEC §6, shares exact from
   const q = vitalQueries(lcp, 3600);
   assert.equal(q.good, 'sum (web_vitals_lcp_seconds_bucket{le="2.5"}) - (sum (web_vitals_lcp_seconds_bucket{le="2.5"} offset 1h) or sum (web_vitals_lcp_seconds_bucket{le="2.5"}) * 0)');
   assert.equal(q.all.includes('le="+Inf"'), true);
+  assert.match(q.notPoor, /web_vitals_lcp_seconds_bucket\{le=~"4\|4\.0"\}/, 'a whole-number edge matches Prometheus 2 and 3');
   assert.equal(q.p75, 'histogram_quantile(0.75, sum by (le) (web_vitals_lcp_seconds_bucket) - (sum by (le) (web_vitals_lcp_seconds_bucket offset 1h) or sum by (le) (web_vitals_lcp_seconds_bucket) * 0))');
   assert.match(vitalQueries(lcp, 900, true).good, /^sum by \(path\) /);
   assert.deepEqual(vitalShares({ good: 6, notPoor: 9, all: 10 }), { good: 0.6, needsImprovement: 0.3, poor: 0.1, count: 10 });
