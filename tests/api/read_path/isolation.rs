@@ -1,6 +1,8 @@
 //! Two tenants push the same metric names; tenant B never receives a sample of A's through
 //! any endpoint, whatever the query, and A sees exactly its own values. A's numbers are large
 //! and distinctive, so a leak shows in a value even where a query drops the `tenant` label.
+//! Over 300 lines: the table of hostile queries and the checks run on each answer belong
+//! together.
 
 use super::{Answer, As, ReadStack, prometheus_holds, read, read_stack, values};
 use crate::helpers::Account;
