@@ -23,6 +23,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("no such endpoint: {method} {path}; see the API reference in docs/api.md")]
+    NoSuchEndpoint { method: String, path: String },
+    #[error("{method} is not allowed on {path}; see the API reference in docs/api.md")]
+    MethodNotAllowed { method: String, path: String },
     #[error("{0}")]
     Conflict(String),
     #[error("the request body is larger than the limit of {limit} bytes (max_body_bytes)")]
@@ -68,7 +72,8 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not_found",
+            Self::NotFound(_) | Self::NoSuchEndpoint { .. } => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -107,7 +112,7 @@ pub fn causes(e: &dyn std::error::Error) -> String {
 }
 
 /// The JSON body every error response carries.
-pub fn error_body(code: &str, message: &str, details: Value) -> Value {
+fn error_body(code: &str, message: &str, details: Value) -> Value {
     json!({ "error": { "code": code, "message": message, "details": details } })
 }
 
@@ -117,7 +122,8 @@ impl ResponseError for ApiError {
             Self::Validation { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::NoSuchEndpoint { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

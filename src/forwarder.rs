@@ -7,7 +7,7 @@
 
 use crate::aggregator::Aggregator;
 use crate::checkpoint::{CheckpointError, CheckpointStore};
-use crate::gateway_metrics::GatewayMetrics;
+use crate::own_metrics::OwnMetrics;
 use crate::sinks::{Delivered, Flush, Sent, Sink, SinkError, Sinks};
 use rand::RngExt;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub struct Forwarder {
     pub aggregator: Aggregator,
     pub checkpoints: CheckpointStore,
     pub sinks: Sinks,
-    pub metrics: GatewayMetrics,
+    pub metrics: OwnMetrics,
     pub series_ttl: Duration,
     pub flush_interval: Duration,
     pub checkpoint_every: Duration,

@@ -1,17 +1,18 @@
-//! `Application::build` wires settings into a running server: migrations, pool, key cache,
+//! `Application::build` wires settings into a running server: migrations, pool, registry,
 //! restored aggregate, background tasks, and the HTTP listener (port 0 in tests).
 
 use crate::aggregator::Aggregator;
 use crate::auth::JwtKeys;
 use crate::checkpoint::CheckpointStore;
 use crate::forwarder::Forwarder;
-use crate::gateway_metrics::GatewayMetrics;
-use crate::ingest::{key_cache::KeyCache, live::LiveStats};
+use crate::ingest::{live::LiveStats, registry::RegistryCache};
+use crate::own_metrics::OwnMetrics;
 use crate::settings::Settings;
 use crate::sinks::{PushgatewayClient, Sink, Sinks};
 use crate::state::AppState;
 use crate::{background, db, routes, security_headers, telemetry};
 use actix_web::{App, HttpServer, dev::Server, web};
+use anyhow::Context;
 use rand::Rng;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -53,14 +54,14 @@ fn jwt_keys(settings: &Settings) -> JwtKeys {
 }
 
 /// The sinks `settings` configure: the Pushgateway.
-fn configured_sinks(settings: &Settings, instance: &str) -> Result<Sinks, String> {
+fn configured_sinks(settings: &Settings, instance: &str) -> anyhow::Result<Sinks> {
     let pushgateway = PushgatewayClient::new(&settings.pushgateway_url, instance)
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        .context("cannot build the Pushgateway's HTTP client")?;
     Ok(Arc::new([Arc::new(pushgateway) as Arc<dyn Sink>]))
 }
 
 impl Application {
-    pub async fn build(mut settings: Settings) -> Result<Self, String> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         install_crypto_provider();
         let instance = instance_name(&settings);
         let sinks = configured_sinks(&settings, &instance)?;
@@ -70,15 +71,22 @@ impl Application {
 
     /// `build`, with the given sinks instead of those the settings configure (tests use a
     /// stand-in to make faults a real receiver cannot make).
-    pub async fn build_with_sinks(settings: Settings, sinks: Sinks) -> Result<Self, String> {
+    pub async fn build_with_sinks(settings: Settings, sinks: Sinks) -> anyhow::Result<Self> {
         install_crypto_provider();
         db::run_migrations(settings.database.database_url.expose())
             .await
-            .map_err(|e| format!("cannot prepare the database: {e}"))?;
+            .context("cannot prepare the database")?;
         let pool = db::build_pool(&settings.database)?;
-        let listener = TcpListener::bind(settings.listen)
-            .map_err(|e| format!("cannot listen on {}: {e} (is another process using that port? set PUSHGATE_LISTEN)", settings.listen))?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let listener = TcpListener::bind(settings.listen).with_context(|| {
+            format!(
+                "cannot listen on {} (is another process using that port? set PUSHGATE_LISTEN)",
+                settings.listen
+            )
+        })?;
+        let port = listener
+            .local_addr()
+            .context("the listener has no address")?
+            .port();
         let public_url = settings
             .public_url
             .clone()
@@ -86,12 +94,12 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
         let instance = instance_name(&settings);
-        let metrics = GatewayMetrics::new().map_err(|e| e.to_string())?;
+        let metrics = OwnMetrics::new().context("cannot register pushgate's own metrics")?;
         let aggregator = Aggregator::new(settings.limits.max_series_per_tenant);
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             jwt: jwt_keys(&settings),
-            keys: KeyCache::default(),
+            registry: RegistryCache::default(),
             aggregator: aggregator.clone(),
             metrics: metrics.clone(),
             live: LiveStats::default(),
@@ -102,15 +110,15 @@ impl Application {
             settings: Arc::new(settings.clone()),
         });
         state
-            .keys
+            .registry
             .reload(&pool)
             .await
-            .map_err(|e| format!("cannot load API keys: {e}"))?;
+            .context("cannot load API keys")?;
         let checkpoints = CheckpointStore::new(pool.clone(), instance.clone());
         match checkpoints.restore(&aggregator).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(series = n, instance = %instance, "restored the checkpoint"),
-            Err(e) => return Err(format!("cannot restore the checkpoint: {e}")),
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot restore the checkpoint")),
         }
         background::reconcile(&state);
         background::spawn_key_refresh(state.clone());
@@ -148,7 +156,7 @@ impl Application {
                 .configure(routes.clone())
         })
         .listen(listener)
-        .map_err(|e| e.to_string())?
+        .context("cannot serve on the listener")?
         .shutdown_timeout(3)
         .run();
         tracing::info!(

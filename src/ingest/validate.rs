@@ -3,8 +3,8 @@
 //! tenants, the series limit) are judged by the aggregator under its lock.
 
 use super::credentials::Caller;
-use super::key_cache::{DeclaredMetric, Registry};
 use super::outcome::ItemError;
+use super::registry::{DeclaredMetric, Registry};
 use crate::aggregator::{Sample, Update};
 use crate::domain::builtin::{self, BuiltinMetric, MAX_PATH_LEN};
 use crate::domain::reserved::reserved_reason;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 const ITEM_FIELDS: [&str; 5] = ["name", "type", "value", "labels", "op"];
 
-pub struct Judge<'a> {
+pub struct ItemValidator<'a> {
     pub registry: &'a Registry,
     pub tenant: UserId,
     pub caller: Caller,
@@ -29,8 +29,8 @@ enum Known<'a> {
     Undeclared,
 }
 
-impl Judge<'_> {
-    pub fn judge(&self, index: usize, item: &Value) -> Result<Sample, ItemError> {
+impl ItemValidator<'_> {
+    pub fn validate(&self, index: usize, item: &Value) -> Result<Sample, ItemError> {
         let fail = |name: Option<&str>, code: &'static str, message: String| ItemError {
             index,
             name: name.map(str::to_owned),
@@ -215,7 +215,7 @@ impl Judge<'_> {
                 ));
             }
             match known {
-                Known::Declared(d) if !d.labels.iter().any(|(l, _)| l == &label) => {
+                Known::Declared(d) if !d.labels.contains(label.as_ref()) => {
                     return Err((
                         "label_not_declared",
                         format!(
@@ -230,11 +230,11 @@ impl Judge<'_> {
             pairs.push((name.as_str().into(), value.as_str().into()));
         }
         if let Known::Declared(d) = known {
-            for (label, default) in &d.labels {
+            for (label, default) in d.labels.iter() {
                 if let Some(default) = default
                     && !pushed.contains_key(label.as_ref())
                 {
-                    pairs.push((label.as_ref().into(), default.as_str().into()));
+                    pairs.push((label.as_ref().into(), default.into()));
                 }
             }
         }

@@ -135,7 +135,7 @@ impl ApiKey {
         Ok(n == 1)
     }
 
-    /// Every active key of every active user: the ingestion key cache.
+    /// Every active key of every active user: the ingestion registry.
     pub async fn load_all_active(conn: &mut AsyncPgConnection) -> QueryResult<Vec<ApiKey>> {
         use crate::db::schema::users;
         api_keys::table

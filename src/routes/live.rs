@@ -25,7 +25,10 @@ pub async fn get_live(
 
     let mut names: BTreeMap<String, (Option<String>, bool)> = BTreeMap::new();
     for c in &configs {
-        names.insert(c.metric_name.clone(), (Some(c.metric_type.clone()), true));
+        names.insert(
+            c.metric_name.to_string(),
+            (Some(c.metric_type.as_str().to_owned()), true),
+        );
     }
     for (name, (kind, _)) in &series {
         names

@@ -134,27 +134,19 @@ fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<V
 const SECOND: Duration = Duration::from_secs(1);
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    HttpResponse::NotFound().json(crate::error::error_body(
-        "not_found",
-        &format!(
-            "no such endpoint: {} {}; see the API reference in docs/api.md",
-            req.method(),
-            req.path()
-        ),
-        serde_json::Value::Null,
-    ))
+    ApiError::NoSuchEndpoint {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+    }
+    .error_response()
 }
 
 /// A known path with a method it does not take: 405 in the JSON error shape (actix's own 405
 /// has an empty body).
 pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    HttpResponse::MethodNotAllowed().json(crate::error::error_body(
-        "method_not_allowed",
-        &format!(
-            "{} is not allowed on {}; see the API reference in docs/api.md",
-            req.method(),
-            req.path()
-        ),
-        serde_json::Value::Null,
-    ))
+    ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+    }
+    .error_response()
 }

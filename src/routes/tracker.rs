@@ -138,7 +138,7 @@ pub async fn get_tracker(
     query: web::Query<TrackerQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = query.k.clone().unwrap_or_default();
-    let registry = state.keys.registry();
+    let registry = state.registry.current();
     let Some(cached) = registry
         .keys
         .get(&key)

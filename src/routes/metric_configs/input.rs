@@ -1,6 +1,6 @@
 //! The body of POST and PUT /metric-configs, judged field by field into the columns to store.
 
-use crate::domain::{LabelName, MetricKind, MetricName, reserved::reserved_reason};
+use crate::domain::{DeclaredLabels, LabelName, MetricKind, MetricName, reserved::reserved_reason};
 use crate::error::ApiError;
 use crate::models::metric_config::MetricConfigFields;
 use crate::settings::Limits;
@@ -53,7 +53,7 @@ fn strictly_increasing(values: &[f64]) -> bool {
 
 impl MetricConfigRequest {
     /// Every problem is reported at once, keyed by field.
-    pub fn validate(self, limits: &Limits) -> Result<(MetricConfigFields, MetricKind), ApiError> {
+    pub fn validate(self, limits: &Limits) -> Result<MetricConfigFields, ApiError> {
         let mut errors = BTreeMap::new();
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 {
@@ -85,22 +85,30 @@ impl MetricConfigRequest {
                 format!("declare at most {} labels (max_labels)", limits.max_labels),
             );
         }
+        let mut declared = BTreeMap::new();
         for (label, default) in &labels {
-            if let Err(m) = LabelName::parse(label, limits.max_name_len) {
-                errors.insert("labels".into(), m);
-            }
-            match default {
-                Value::Null => {}
-                Value::String(s) if s.chars().count() <= limits.max_label_value_len => {}
+            let name = LabelName::parse(label, limits.max_name_len)
+                .map_err(|m| errors.insert("labels".into(), m))
+                .ok();
+            let default = match default {
+                Value::Null => None,
+                Value::String(s) if s.chars().count() <= limits.max_label_value_len => {
+                    Some(s.clone())
+                }
                 Value::String(_) => {
                     errors.insert("labels".into(), format!("default of {label:?} is longer than {} characters (max_label_value_len)", limits.max_label_value_len));
+                    None
                 }
                 _ => {
                     errors.insert(
                         "labels".into(),
                         format!("default of {label:?} must be a string or null"),
                     );
+                    None
                 }
+            };
+            if let Some(name) = name {
+                declared.insert(name, default);
             }
         }
         let buckets = self.buckets.filter(|b| !b.is_empty());
@@ -152,24 +160,21 @@ impl MetricConfigRequest {
                 fields: errors,
             });
         };
-        Ok((
-            MetricConfigFields {
-                name,
-                description,
-                metric_name: metric_name.as_ref().to_owned(),
-                metric_type: kind.as_str().to_owned(),
-                labels: Value::Object(labels),
-                help,
-                buckets,
-                quantiles,
-                auto_track: self.auto_track.unwrap_or(false),
-                tracking_events: tracking_events
-                    .into_iter()
-                    .map(|e| e.trim().to_owned())
-                    .collect(),
-                is_active: self.is_active.unwrap_or(true),
-            },
-            kind,
-        ))
+        Ok(MetricConfigFields {
+            name,
+            description,
+            metric_name,
+            metric_type: kind,
+            labels: DeclaredLabels::new(declared),
+            help,
+            buckets,
+            quantiles,
+            auto_track: self.auto_track.unwrap_or(false),
+            tracking_events: tracking_events
+                .into_iter()
+                .map(|e| e.trim().to_owned())
+                .collect(),
+            is_active: self.is_active.unwrap_or(true),
+        })
     }
 }
