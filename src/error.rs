@@ -5,14 +5,53 @@ use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+/// What is wrong with each field of a request body, all found at once.
+#[derive(Debug, Default, serde::Serialize)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    /// Records what is wrong with `field` (a later message for the same field replaces it).
+    pub fn add(&mut self, field: &str, message: String) {
+        self.0.insert(field.to_owned(), message);
+    }
+
+    /// A free-text field: trimmed, empty as absent, at most `max_chars` characters.
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        max_chars: usize,
+    ) -> Option<String> {
+        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > max_chars)
+        {
+            self.add(field, format!("use at most {max_chars} characters"));
+        }
+        value
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` when every field is right, else the 400 that names each wrong one.
+    pub fn check(self) -> Result<(), ApiError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self))
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// One or more fields are invalid; `fields` maps each field to what is wrong with it.
-    #[error("{message}")]
-    Validation {
-        message: String,
-        fields: BTreeMap<String, String>,
-    },
+    /// One or more fields are invalid: each with what is wrong with it.
+    #[error("please correct the highlighted fields")]
+    Validation(FieldErrors),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
@@ -67,7 +106,7 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Validation { .. } => "validation_failed",
+            Self::Validation(_) => "validation_failed",
             Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::Unauthorized(_) => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
@@ -86,7 +125,7 @@ impl ApiError {
 
     fn details(&self) -> Value {
         match self {
-            Self::Validation { fields, .. } => json!({ "fields": fields }),
+            Self::Validation(fields) => json!({ "fields": fields }),
             Self::Unprocessable { details, .. } => details.clone(),
             Self::PayloadTooLarge { limit } => json!({ "limit": "max_body_bytes", "value": limit }),
             Self::NotReady { checks, .. } => json!({ "checks": checks }),
@@ -119,7 +158,7 @@ fn error_body(code: &str, message: &str, details: Value) -> Value {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Validation { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::NoSuchEndpoint { .. } => StatusCode::NOT_FOUND,

@@ -3,9 +3,9 @@
 //! `X-Forwarded-For` only when the peer is a trusted proxy.
 
 use crate::auth::JwtKeys;
-use crate::auth::user_extractor::access_token;
 use crate::domain::UserId;
 use crate::error::ApiError;
+use crate::extract::access_token;
 use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;

@@ -1,3 +1,4 @@
+use crate::auth::credentials;
 use crate::db::schema::api_keys;
 use crate::domain::{ApiKeyId, UserId};
 use chrono::{DateTime, Utc};
@@ -75,7 +76,33 @@ impl ApiKeyResponse {
 }
 
 impl ApiKey {
-    pub async fn insert(conn: &mut AsyncPgConnection, new: NewApiKey<'_>) -> QueryResult<ApiKey> {
+    /// Creates a key with a fresh public key and secret; the response is the only place the
+    /// secret ever appears (only its SHA-256 is stored).
+    pub async fn create(
+        conn: &mut AsyncPgConnection,
+        user: UserId,
+        key_name: &str,
+        allowed_origins: &[String],
+        expires_at: Option<DateTime<Utc>>,
+    ) -> QueryResult<ApiKeyResponse> {
+        let secret = credentials::new_secret();
+        let public = credentials::new_public_key();
+        let key = Self::insert(
+            conn,
+            NewApiKey {
+                user_id: user,
+                key_name,
+                api_key: &public,
+                secret_hash: &credentials::sha256(&secret),
+                allowed_origins,
+                expires_at,
+            },
+        )
+        .await?;
+        Ok(ApiKeyResponse::new(key, Some(secret)))
+    }
+
+    async fn insert(conn: &mut AsyncPgConnection, new: NewApiKey<'_>) -> QueryResult<ApiKey> {
         diesel::insert_into(api_keys::table)
             .values(new)
             .returning(ApiKey::as_returning())

@@ -2,18 +2,16 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-#[get("/health")]
 pub async fn get_health() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
 /// 200 when Postgres and every sink answer, else 503 naming which do not.
-#[get("/health/ready")]
 pub async fn get_ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let sinks = futures_util::future::join_all(state.sinks.iter().map(|sink| async move {
         let answer = sink.ready().await.map_err(|e| e.to_string());

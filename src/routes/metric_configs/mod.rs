@@ -4,15 +4,14 @@
 
 mod input;
 
-use crate::auth::AuthUser;
 use crate::domain::name_claims::names_that_could_clash;
 use crate::domain::{MetricConfigId, NameClaims, UserId};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, parse_json};
+use crate::extract::{ApiJson, AuthUser, parse_json};
 use crate::models::metric_config::MetricConfigFields;
 use crate::models::{MetricConfig, MetricConfigResponse};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 pub use input::MetricConfigRequest;
 use serde_json::json;
@@ -80,7 +79,6 @@ async fn save(
         .await
 }
 
-#[post("/metric-configs")]
 pub async fn create_metric_config(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -93,7 +91,6 @@ pub async fn create_metric_config(
     Ok(HttpResponse::Created().json(MetricConfigResponse::from(config)))
 }
 
-#[get("/metric-configs")]
 pub async fn list_metric_configs(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -107,7 +104,6 @@ pub async fn list_metric_configs(
     Ok(HttpResponse::Ok().json(json!({ "metric_configs": configs })))
 }
 
-#[get("/metric-configs/{id}")]
 pub async fn get_metric_config(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -122,7 +118,6 @@ pub async fn get_metric_config(
 
 /// Replaces every field. Changing metric_name, metric_type, buckets or quantiles resets that
 /// metric's series (the old ones leave the next push).
-#[put("/metric-configs/{id}")]
 pub async fn replace_metric_config(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -153,7 +148,6 @@ pub async fn replace_metric_config(
     Ok(HttpResponse::Ok().json(MetricConfigResponse::from(config)))
 }
 
-#[delete("/metric-configs/{id}")]
 pub async fn delete_metric_config(
     state: web::Data<AppState>,
     user: AuthUser,
