@@ -16,7 +16,7 @@ pub fn reconcile(state: &AppState) {
     let registry = state.registry.current();
     state
         .aggregator
-        .reconcile(|tenant, name, declared, shape: &SeriesShape| {
+        .reconcile(|tenant, name, declared, shape: &SeriesShape<'_>| {
             if !registry.tenants.contains(&tenant) {
                 return false;
             }

@@ -1,5 +1,8 @@
 //! Thin entry point: parse the command line, hand over to the library.
 
+// The command line's own output: the migrations applied, or why it could not start.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use clap::Parser;
 use pushgate::settings::{Cli, Command};
 use pushgate::{db, startup::Application, telemetry};

@@ -147,7 +147,7 @@ fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<V
                         .add(("Access-Control-Allow-Origin", "*"))
                         .add(("Cross-Origin-Resource-Policy", "cross-origin")),
                 )
-                .route(web::post().to(ingest::push_metrics))
+                .route(post().to(ingest::push_metrics))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(ingest::preflight))
                 .default_service(web::to(method_not_allowed)),
         );
