@@ -11,7 +11,9 @@ use crate::settings::Settings;
 use crate::sinks::{PushgatewayClient, Sink, Sinks};
 use crate::state::AppState;
 use crate::{background, db, routes, security_headers, telemetry};
-use actix_web::{App, HttpServer, dev::Server, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use rand::Rng;
 use std::net::TcpListener;
@@ -21,9 +23,43 @@ use tokio::sync::watch;
 pub struct Application {
     port: u16,
     server: Server,
-    state: web::Data<AppState>,
+    parts: AppParts,
     stop_forwarder: watch::Sender<bool>,
     forwarder: tokio::task::JoinHandle<()>,
+}
+
+/// The routes with their rate limiters, built once and shared by every worker.
+type Routes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
+/// What every worker's `App` is made of.
+#[derive(Clone)]
+struct AppParts {
+    state: web::Data<AppState>,
+    proxies: telemetry::TrustedProxies,
+    routes: Routes,
+}
+
+/// The application: its state, the request log, the security headers and the routes.
+fn app(
+    parts: &AppParts,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    let routes = parts.routes.clone();
+    App::new()
+        .app_data(parts.state.clone())
+        .app_data(parts.proxies.clone())
+        .wrap(security_headers::headers())
+        .wrap(tracing_actix_web::TracingLogger::<
+            telemetry::ClientIpRootSpan,
+        >::new())
+        .configure(move |cfg| routes(cfg))
 }
 
 /// Installs rustls' ring provider once (reqwest is built without a default provider).
@@ -141,36 +177,50 @@ impl Application {
         let (stop_forwarder, stopped) = watch::channel(false);
         let forwarder = tokio::spawn(forwarder.run(stopped));
 
-        let app_state = state.clone();
-        let routes = routes::configure(settings.rate_limits.clone(), state.jwt.clone());
-        let proxies =
-            telemetry::TrustedProxies(Arc::new(settings.rate_limits.trusted_proxies.0.clone()));
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(app_state.clone())
-                .app_data(proxies.clone())
-                .wrap(security_headers::headers())
-                .wrap(tracing_actix_web::TracingLogger::<
-                    telemetry::ClientIpRootSpan,
-                >::new())
-                .configure(routes.clone())
-        })
-        .listen(listener)
-        .context("cannot serve on the listener")?
-        .shutdown_timeout(3)
-        .run();
+        let parts = AppParts {
+            state: state.clone(),
+            proxies: telemetry::TrustedProxies(Arc::new(
+                settings.rate_limits.trusted_proxies.0.clone(),
+            )),
+            routes: Arc::new(routes::configure(
+                settings.rate_limits.clone(),
+                state.jwt.clone(),
+            )),
+        };
+        let worker_parts = parts.clone();
+        let server = HttpServer::new(move || app(&worker_parts))
+            .listen(listener)
+            .context("cannot serve on the listener")?
+            .shutdown_timeout(3)
+            .run();
         tracing::info!(
             port,
             "pushgate listening; dashboard at {}/",
-            state.public_url
+            parts.state.public_url
         );
         Ok(Self {
             port,
             server,
-            state,
+            parts,
             stop_forwarder,
             forwarder,
         })
+    }
+
+    /// The `App` each worker serves, for in-process tests (`actix_web::test::init_service`):
+    /// the same state, rate limiters and routes as the server's.
+    pub fn app(
+        &self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody + use<>>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + use<>,
+    > {
+        app(&self.parts)
     }
 
     pub fn port(&self) -> u16 {
@@ -178,7 +228,7 @@ impl Application {
     }
 
     pub fn state(&self) -> web::Data<AppState> {
-        self.state.clone()
+        self.parts.state.clone()
     }
 
     /// Serves until SIGTERM/SIGINT (or the server handle stops it), then makes the final
