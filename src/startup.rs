@@ -23,7 +23,7 @@ use tokio::sync::watch;
 pub struct Application {
     port: u16,
     server: Server,
-    parts: AppParts,
+    parts: AppFactory,
     stop_forwarder: watch::Sender<bool>,
     forwarder: tokio::task::JoinHandle<()>,
 }
@@ -31,35 +31,39 @@ pub struct Application {
 /// The routes with their rate limiters, built once and shared by every worker.
 type Routes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
-/// What every worker's `App` is made of.
+/// What every worker's `App` is made of, built once: the workers and in-process tests
+/// (`actix_web::test::init_service(app.factory().app())`) serve the same state, rate limiters
+/// and routes.
 #[derive(Clone)]
-struct AppParts {
+pub struct AppFactory {
     state: web::Data<AppState>,
     proxies: telemetry::TrustedProxies,
     routes: Routes,
 }
 
-/// The application: its state, the request log, the security headers and the routes.
-fn app(
-    parts: &AppParts,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody + use<>>,
-        Error = actix_web::Error,
-        InitError = (),
-    > + use<>,
-> {
-    let routes = parts.routes.clone();
-    App::new()
-        .app_data(parts.state.clone())
-        .app_data(parts.proxies.clone())
-        .wrap(security_headers::headers())
-        .wrap(tracing_actix_web::TracingLogger::<
-            telemetry::ClientIpRootSpan,
-        >::new())
-        .configure(move |cfg| routes(cfg))
+impl AppFactory {
+    /// The application: its state, the request log, the security headers and the routes.
+    pub fn app(
+        &self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody + use<>>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + use<>,
+    > {
+        let routes = self.routes.clone();
+        App::new()
+            .app_data(self.state.clone())
+            .app_data(self.proxies.clone())
+            .wrap(security_headers::headers())
+            .wrap(tracing_actix_web::TracingLogger::<
+                telemetry::ClientIpRootSpan,
+            >::new())
+            .configure(move |cfg| routes(cfg))
+    }
 }
 
 /// Installs rustls' ring provider once (reqwest is built without a default provider).
@@ -177,7 +181,7 @@ impl Application {
         let (stop_forwarder, stopped) = watch::channel(false);
         let forwarder = tokio::spawn(forwarder.run(stopped));
 
-        let parts = AppParts {
+        let parts = AppFactory {
             state: state.clone(),
             proxies: telemetry::TrustedProxies(Arc::new(
                 settings.rate_limits.trusted_proxies.0.clone(),
@@ -188,7 +192,7 @@ impl Application {
             )),
         };
         let worker_parts = parts.clone();
-        let server = HttpServer::new(move || app(&worker_parts))
+        let server = HttpServer::new(move || worker_parts.app())
             .listen(listener)
             .context("cannot serve on the listener")?
             .shutdown_timeout(3)
@@ -207,20 +211,9 @@ impl Application {
         })
     }
 
-    /// The `App` each worker serves, for in-process tests (`actix_web::test::init_service`):
-    /// the same state, rate limiters and routes as the server's.
-    pub fn app(
-        &self,
-    ) -> App<
-        impl ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<impl MessageBody + use<>>,
-            Error = actix_web::Error,
-            InitError = (),
-        > + use<>,
-    > {
-        app(&self.parts)
+    /// What the workers serve, for in-process tests.
+    pub fn factory(&self) -> AppFactory {
+        self.parts.clone()
     }
 
     pub fn port(&self) -> u16 {

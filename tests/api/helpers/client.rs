@@ -1,6 +1,6 @@
 //! One request builder for the server under test, whichever way the test reaches it: over the
 //! server's socket, or in process through `actix_web::test` and the very `App` the server's
-//! workers run (`Application::app`), where a socket adds nothing.
+//! workers run (`Application::factory`), where a socket adds nothing.
 
 use actix_web::test::TestRequest;
 use futures_util::future::LocalBoxFuture;
@@ -13,7 +13,7 @@ pub type InProcess = Rc<dyn Fn(TestRequest) -> LocalBoxFuture<'static, Response>
 
 /// Builds the in-process service of `app` (the peer is 127.0.0.1, as over the socket).
 pub async fn in_process(app: &pushgate::startup::Application) -> InProcess {
-    let service = Rc::new(actix_web::test::init_service(app.app()).await);
+    let service = Rc::new(actix_web::test::init_service(app.factory().app()).await);
     Rc::new(move |request: TestRequest| {
         let service = service.clone();
         Box::pin(async move {
