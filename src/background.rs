@@ -1,10 +1,11 @@
-//! Background tasks besides the forwarder: the key-cache refresh (which also drops series of
+//! Background tasks besides the forwarder: the registry reload (which also drops series of
 //! deleted tenants and reshaped configs) and the bulk `last_used_at` write.
 
 use crate::aggregator::SeriesShape;
 use crate::models::ApiKey;
 use crate::state::AppState;
 use actix_web::web;
+use anyhow::Context;
 use std::time::Duration;
 
 const TOUCH_KEYS_EVERY: Duration = Duration::from_secs(30);
@@ -12,10 +13,10 @@ const TOUCH_KEYS_EVERY: Duration = Duration::from_secs(30);
 /// Drops series that the registry no longer allows: a deleted tenant, a deleted config, or a
 /// config whose type, buckets or quantiles changed (possibly on another instance).
 pub fn reconcile(state: &AppState) {
-    let registry = state.keys.registry();
+    let registry = state.registry.current();
     state
         .aggregator
-        .reconcile(|tenant, name, declared, shape: &SeriesShape| {
+        .reconcile(|tenant, name, declared, shape: &SeriesShape<'_>| {
             if !registry.tenants.contains(&tenant) {
                 return false;
             }
@@ -28,14 +29,17 @@ pub fn reconcile(state: &AppState) {
 
 pub fn spawn_key_refresh(state: web::Data<AppState>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(crate::ingest::key_cache::REFRESH_EVERY);
+        let mut tick = tokio::time::interval(crate::ingest::registry::REFRESH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match state.keys.reload(&state.pool).await {
+            match state.registry.reload(&state.pool).await {
                 Ok(()) => reconcile(&state),
                 Err(e) => {
-                    tracing::debug!(error = %e, "key cache refresh failed; serving the cached keys")
+                    tracing::debug!(
+                        error = format!("{e:#}"),
+                        "registry reload failed; serving the cached one"
+                    )
                 }
             }
         }
@@ -52,13 +56,16 @@ pub fn spawn_touch_keys(state: web::Data<AppState>) {
                 continue;
             }
             let result = async {
-                let mut conn = state.pool.get().await?;
+                let mut conn = state.pool.get().await.context("no database connection")?;
                 ApiKey::touch_last_used(&mut conn, &ids, chrono::Utc::now()).await?;
-                Ok::<_, crate::error::ApiError>(())
+                anyhow::Ok(())
             }
             .await;
             if let Err(e) = result {
-                tracing::debug!(error = %e, "could not record key use; will retry");
+                tracing::debug!(
+                    error = format!("{e:#}"),
+                    "could not record key use; will retry"
+                );
                 state.used_keys.lock().extend(ids);
             }
         }

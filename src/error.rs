@@ -5,14 +5,53 @@ use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+/// What is wrong with each field of a request body, all found at once.
+#[derive(Debug, Default, serde::Serialize)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    /// Records what is wrong with `field` (a later message for the same field replaces it).
+    pub fn add(&mut self, field: &str, message: String) {
+        self.0.insert(field.to_owned(), message);
+    }
+
+    /// A free-text field: trimmed, empty as absent, at most `max_chars` characters.
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        max_chars: usize,
+    ) -> Option<String> {
+        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > max_chars)
+        {
+            self.add(field, format!("use at most {max_chars} characters"));
+        }
+        value
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` when every field is right, else the 400 that names each wrong one.
+    pub fn check(self) -> Result<(), ApiError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self))
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// One or more fields are invalid; `fields` maps each field to what is wrong with it.
-    #[error("{message}")]
-    Validation {
-        message: String,
-        fields: BTreeMap<String, String>,
-    },
+    /// One or more fields are invalid: each with what is wrong with it.
+    #[error("please correct the highlighted fields")]
+    Validation(FieldErrors),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
@@ -23,6 +62,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("no such endpoint: {method} {path}; see the API reference in docs/api.md")]
+    NoSuchEndpoint { method: String, path: String },
+    #[error("{method} is not allowed on {path}; see the API reference in docs/api.md")]
+    MethodNotAllowed { method: String, path: String },
     #[error("{0}")]
     Conflict(String),
     #[error("the request body is larger than the limit of {limit} bytes (max_body_bytes)")]
@@ -63,12 +106,13 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Validation { .. } => "validation_failed",
+            Self::Validation(_) => "validation_failed",
             Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::Unauthorized(_) => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not_found",
+            Self::NotFound(_) | Self::NoSuchEndpoint { .. } => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -81,7 +125,7 @@ impl ApiError {
 
     fn details(&self) -> Value {
         match self {
-            Self::Validation { fields, .. } => json!({ "fields": fields }),
+            Self::Validation(fields) => json!({ "fields": fields }),
             Self::Unprocessable { details, .. } => details.clone(),
             Self::PayloadTooLarge { limit } => json!({ "limit": "max_body_bytes", "value": limit }),
             Self::NotReady { checks, .. } => json!({ "checks": checks }),
@@ -107,7 +151,7 @@ pub fn causes(e: &dyn std::error::Error) -> String {
 }
 
 /// The JSON body every error response carries.
-pub fn error_body(code: &str, message: &str, details: Value) -> Value {
+fn error_body(code: &str, message: &str, details: Value) -> Value {
     json!({ "error": { "code": code, "message": message, "details": details } })
 }
 
@@ -120,10 +164,11 @@ pub fn prometheus_error_body(error_type: &str, message: &str) -> Value {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Validation { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::NoSuchEndpoint { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

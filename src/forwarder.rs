@@ -7,7 +7,7 @@
 
 use crate::aggregator::Aggregator;
 use crate::checkpoint::{CheckpointError, CheckpointStore};
-use crate::gateway_metrics::GatewayMetrics;
+use crate::own_metrics::OwnMetrics;
 use crate::sinks::{Delivered, Flush, Sent, Sink, SinkError, Sinks};
 use rand::RngExt;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub struct Forwarder {
     pub aggregator: Aggregator,
     pub checkpoints: CheckpointStore,
     pub sinks: Sinks,
-    pub metrics: GatewayMetrics,
+    pub metrics: OwnMetrics,
     pub series_ttl: Duration,
     pub flush_interval: Duration,
     pub checkpoint_every: Duration,
@@ -233,6 +233,8 @@ impl Forwarder {
 /// exposition are freed on other threads than the ones that serve requests, and glibc keeps
 /// such memory in those threads' arenas: without this, resident memory stayed at several
 /// times the state's size after the first flush of a large state (docs/performance.md).
+// The one unsafe call of the program (the [lints] table denies `unsafe` elsewhere).
+#[allow(unsafe_code)]
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes no pointers; it only returns free heap pages to the kernel.

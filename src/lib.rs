@@ -1,7 +1,7 @@
 //! pushgate: a multi-tenant ingestion gateway that validates custom metrics, aggregates them
 //! across many clients, and forwards the aggregate to a Prometheus Pushgateway.
 //!
-//! A request's path: `routes` → `ingest` (key cache, validation) → `aggregator` → `forwarder`
+//! A request's path: `routes` → `ingest` (registry, validation) → `aggregator` → `forwarder`
 //! (`checkpoint` to Postgres, then every `sinks::Sink`: the Pushgateway).
 
 pub mod aggregator;
@@ -14,9 +14,9 @@ pub mod error;
 pub mod exposition;
 pub mod extract;
 pub mod forwarder;
-pub mod gateway_metrics;
 pub mod ingest;
 pub mod models;
+pub mod own_metrics;
 pub mod query;
 pub mod rate_limit;
 pub mod routes;

@@ -1,5 +1,8 @@
 //! Thin entry point: parse the command line, hand over to the library.
 
+// The command line's own output: the migrations applied, or why it could not start.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use clap::Parser;
 use pushgate::settings::{Cli, Command};
 use pushgate::{db, startup::Application, telemetry};
@@ -12,7 +15,7 @@ async fn main() -> ExitCode {
         Command::Serve(settings) => {
             telemetry::init(settings.log_format);
             match Application::build(*settings).await {
-                Ok(app) => app.run_until_stopped().await.map_err(|e| e.to_string()),
+                Ok(app) => app.run_until_stopped().await.map_err(anyhow::Error::from),
                 Err(e) => Err(e),
             }
         }
@@ -28,7 +31,8 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("pushgate: {e}");
+            // the context, then each cause: "cannot prepare the database: cannot connect …"
+            eprintln!("pushgate: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -3,37 +3,32 @@
 //! `X-Forwarded-For` only when the peer is a trusted proxy.
 
 use crate::auth::JwtKeys;
-use crate::auth::user_extractor::access_token;
 use crate::domain::UserId;
-use crate::error::{ApiError, error_body};
+use crate::error::ApiError;
+use crate::extract::access_token;
 use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{Governor, GovernorConfigBuilder, KeyExtractor};
 use actix_web::dev::ServiceRequest;
-use actix_web::http::header;
 use actix_web::middleware::Condition;
-use actix_web::{HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn too_many(negative: &NotUntil<QuantaInstant>, mut response: HttpResponseBuilder) -> HttpResponse {
+/// The 429 of every limiter: `ApiError::RateLimited`, with `Retry-After`, instead of the
+/// governor's plain-text answer (`_response` is that answer's builder: its status is the same).
+fn too_many(negative: &NotUntil<QuantaInstant>, _response: HttpResponseBuilder) -> HttpResponse {
     let wait = negative
         .wait_time_from(DefaultClock::default().now())
         .as_secs()
         .max(1);
-    response
-        .insert_header((header::RETRY_AFTER, wait.to_string()))
-        .json(error_body(
-            "rate_limited",
-            &ApiError::RateLimited {
-                retry_after_secs: wait,
-            }
-            .to_string(),
-            serde_json::Value::Null,
-        ))
+    ApiError::RateLimited {
+        retry_after_secs: wait,
+    }
+    .error_response()
 }
 
 /// The client's IP: the peer, or the last untrusted address of X-Forwarded-For when the peer

@@ -1,8 +1,7 @@
 //! Every setting is a command-line flag and an environment variable (SPEC §4). Settings are
 //! passed in, never global: tests build their own.
-//! Over 300 lines: every setting of the README table is here with its parser and tests, so
-//! that one file answers "what can be configured".
 
+pub use crate::query::settings::QuerySettings;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 use std::{
@@ -82,13 +81,6 @@ pub struct Settings {
     /// Base URL of the Prometheus Pushgateway.
     #[arg(long, env = "PUSHGATEWAY_URL", default_value = "http://127.0.0.1:9091")]
     pub pushgateway_url: String,
-    /// Base URL of the Prometheus that scrapes the Pushgateway: the tenant-scoped read path.
-    #[arg(
-        long,
-        env = "PUSHGATE_PROMETHEUS_URL",
-        default_value = "http://127.0.0.1:9090"
-    )]
-    pub prometheus_url: String,
     #[command(flatten)]
     pub query: QuerySettings,
     /// How often the aggregated state is pushed (at least 1s).
@@ -122,26 +114,6 @@ pub struct Settings {
     /// Log format; the level comes from RUST_LOG.
     #[arg(long, env = "PUSHGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-}
-
-/// Limits of the read path (`/prometheus/api/v1/…`).
-#[derive(Args, Debug, Clone)]
-pub struct QuerySettings {
-    /// The longest time span a query may read (its range plus its range selectors).
-    #[arg(long, env = "PUSHGATE_QUERY_MAX_RANGE", default_value = "32d", value_parser = parse_duration)]
-    pub query_max_range: Duration,
-    /// The longest a query may run; passed on as Prometheus's `timeout`.
-    #[arg(long, env = "PUSHGATE_QUERY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
-    pub query_timeout: Duration,
-}
-
-impl Default for QuerySettings {
-    fn default() -> Self {
-        Self {
-            query_max_range: Duration::from_secs(32 * 86400),
-            query_timeout: Duration::from_secs(30),
-        }
-    }
 }
 
 /// Ingestion limits (SPEC §5.2).
@@ -218,9 +190,7 @@ impl Settings {
                 database_pool_size: 4,
             },
             pushgateway_url: pushgateway_url.to_owned(),
-            // a closed port: tests that read start a Prometheus and set its URL
-            prometheus_url: "http://127.0.0.1:9".into(),
-            query: QuerySettings::default(),
+            query: QuerySettings::for_tests(),
             flush_interval: Duration::from_secs(1),
             checkpoint_interval: None,
             instance: Some("test".into()),
@@ -319,9 +289,8 @@ mod tests {
         assert_eq!(s.flush_interval, Duration::from_secs(5));
         assert_eq!(s.limits.max_batch_items, 1000);
         assert_eq!(s.bcrypt_cost, 12);
-        assert_eq!(s.prometheus_url, "http://127.0.0.1:9090");
+        assert_eq!(s.query.prometheus_url, "http://127.0.0.1:9090");
         assert_eq!(s.query.query_max_range, Duration::from_secs(32 * 86400));
-        assert_eq!(s.query.query_timeout, Duration::from_secs(30));
         assert!(s.rate_limits.trusted_proxies.0.is_empty());
         assert!(!format!("{s:?}").contains("postgres://x/y"));
     }

@@ -1,18 +1,21 @@
-//! `Application::build` wires settings into a running server: migrations, pool, key cache,
+//! `Application::build` wires settings into a running server: migrations, pool, registry,
 //! restored aggregate, background tasks, and the HTTP listener (port 0 in tests).
 
 use crate::aggregator::Aggregator;
 use crate::auth::JwtKeys;
 use crate::checkpoint::CheckpointStore;
 use crate::forwarder::Forwarder;
-use crate::gateway_metrics::GatewayMetrics;
-use crate::ingest::{key_cache::KeyCache, live::LiveStats};
+use crate::ingest::{live::LiveStats, registry::RegistryCache};
+use crate::own_metrics::OwnMetrics;
 use crate::query::client::PrometheusClient;
 use crate::settings::Settings;
 use crate::sinks::{PushgatewayClient, Sink, Sinks};
 use crate::state::AppState;
 use crate::{background, db, routes, security_headers, telemetry};
-use actix_web::{App, HttpServer, dev::Server, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
 use rand::Rng;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -21,9 +24,47 @@ use tokio::sync::watch;
 pub struct Application {
     port: u16,
     server: Server,
-    state: web::Data<AppState>,
+    parts: AppFactory,
     stop_forwarder: watch::Sender<bool>,
     forwarder: tokio::task::JoinHandle<()>,
+}
+
+/// The routes with their rate limiters, built once and shared by every worker.
+type Routes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
+/// What every worker's `App` is made of, built once: the workers and in-process tests
+/// (`actix_web::test::init_service(app.factory().app())`) serve the same state, rate limiters
+/// and routes.
+#[derive(Clone)]
+pub struct AppFactory {
+    state: web::Data<AppState>,
+    proxies: telemetry::TrustedProxies,
+    routes: Routes,
+}
+
+impl AppFactory {
+    /// The application: its state, the request log, the security headers and the routes.
+    pub fn app(
+        &self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody + use<>>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + use<>,
+    > {
+        let routes = self.routes.clone();
+        App::new()
+            .app_data(self.state.clone())
+            .app_data(self.proxies.clone())
+            .wrap(security_headers::headers())
+            .wrap(tracing_actix_web::TracingLogger::<
+                telemetry::ClientIpRootSpan,
+            >::new())
+            .configure(move |cfg| routes(cfg))
+    }
 }
 
 /// Installs rustls' ring provider once (reqwest is built without a default provider).
@@ -54,14 +95,14 @@ fn jwt_keys(settings: &Settings) -> JwtKeys {
 }
 
 /// The sinks `settings` configure: the Pushgateway.
-fn configured_sinks(settings: &Settings, instance: &str) -> Result<Sinks, String> {
+fn configured_sinks(settings: &Settings, instance: &str) -> anyhow::Result<Sinks> {
     let pushgateway = PushgatewayClient::new(&settings.pushgateway_url, instance)
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        .context("cannot build the Pushgateway's HTTP client")?;
     Ok(Arc::new([Arc::new(pushgateway) as Arc<dyn Sink>]))
 }
 
 impl Application {
-    pub async fn build(mut settings: Settings) -> Result<Self, String> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         install_crypto_provider();
         let instance = instance_name(&settings);
         let sinks = configured_sinks(&settings, &instance)?;
@@ -71,15 +112,22 @@ impl Application {
 
     /// `build`, with the given sinks instead of those the settings configure (tests use a
     /// stand-in to make faults a real receiver cannot make).
-    pub async fn build_with_sinks(settings: Settings, sinks: Sinks) -> Result<Self, String> {
+    pub async fn build_with_sinks(settings: Settings, sinks: Sinks) -> anyhow::Result<Self> {
         install_crypto_provider();
         db::run_migrations(settings.database.database_url.expose())
             .await
-            .map_err(|e| format!("cannot prepare the database: {e}"))?;
+            .context("cannot prepare the database")?;
         let pool = db::build_pool(&settings.database)?;
-        let listener = TcpListener::bind(settings.listen)
-            .map_err(|e| format!("cannot listen on {}: {e} (is another process using that port? set PUSHGATE_LISTEN)", settings.listen))?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let listener = TcpListener::bind(settings.listen).with_context(|| {
+            format!(
+                "cannot listen on {} (is another process using that port? set PUSHGATE_LISTEN)",
+                settings.listen
+            )
+        })?;
+        let port = listener
+            .local_addr()
+            .context("the listener has no address")?
+            .port();
         let public_url = settings
             .public_url
             .clone()
@@ -87,33 +135,33 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
         let instance = instance_name(&settings);
-        let metrics = GatewayMetrics::new().map_err(|e| e.to_string())?;
+        let metrics = OwnMetrics::new().context("cannot register pushgate's own metrics")?;
         let aggregator = Aggregator::new(settings.limits.max_series_per_tenant);
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             jwt: jwt_keys(&settings),
-            keys: KeyCache::default(),
+            registry: RegistryCache::default(),
             aggregator: aggregator.clone(),
             metrics: metrics.clone(),
             live: LiveStats::default(),
             used_keys: Arc::default(),
             sinks: sinks.clone(),
-            prometheus: PrometheusClient::new(&settings.prometheus_url)
-                .map_err(|e| format!("cannot build the Prometheus client: {e}"))?,
+            prometheus: PrometheusClient::new(&settings.query.prometheus_url)
+                .context("cannot build the Prometheus client")?,
             instance: instance.clone(),
             public_url,
             settings: Arc::new(settings.clone()),
         });
         state
-            .keys
+            .registry
             .reload(&pool)
             .await
-            .map_err(|e| format!("cannot load API keys: {e}"))?;
+            .context("cannot load API keys")?;
         let checkpoints = CheckpointStore::new(pool.clone(), instance.clone());
         match checkpoints.restore(&aggregator).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(series = n, instance = %instance, "restored the checkpoint"),
-            Err(e) => return Err(format!("cannot restore the checkpoint: {e}")),
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot restore the checkpoint")),
         }
         background::reconcile(&state);
         background::spawn_key_refresh(state.clone());
@@ -136,36 +184,39 @@ impl Application {
         let (stop_forwarder, stopped) = watch::channel(false);
         let forwarder = tokio::spawn(forwarder.run(stopped));
 
-        let app_state = state.clone();
-        let routes = routes::configure(settings.rate_limits.clone(), state.jwt.clone());
-        let proxies =
-            telemetry::TrustedProxies(Arc::new(settings.rate_limits.trusted_proxies.0.clone()));
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(app_state.clone())
-                .app_data(proxies.clone())
-                .wrap(security_headers::headers())
-                .wrap(tracing_actix_web::TracingLogger::<
-                    telemetry::ClientIpRootSpan,
-                >::new())
-                .configure(routes.clone())
-        })
-        .listen(listener)
-        .map_err(|e| e.to_string())?
-        .shutdown_timeout(3)
-        .run();
+        let parts = AppFactory {
+            state: state.clone(),
+            proxies: telemetry::TrustedProxies(Arc::new(
+                settings.rate_limits.trusted_proxies.0.clone(),
+            )),
+            routes: Arc::new(routes::configure(
+                settings.rate_limits.clone(),
+                state.jwt.clone(),
+            )),
+        };
+        let worker_parts = parts.clone();
+        let server = HttpServer::new(move || worker_parts.app())
+            .listen(listener)
+            .context("cannot serve on the listener")?
+            .shutdown_timeout(3)
+            .run();
         tracing::info!(
             port,
             "pushgate listening; dashboard at {}/",
-            state.public_url
+            parts.state.public_url
         );
         Ok(Self {
             port,
             server,
-            state,
+            parts,
             stop_forwarder,
             forwarder,
         })
+    }
+
+    /// What the workers serve, for in-process tests.
+    pub fn factory(&self) -> AppFactory {
+        self.parts.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -173,7 +224,7 @@ impl Application {
     }
 
     pub fn state(&self) -> web::Data<AppState> {
-        self.state.clone()
+        self.parts.state.clone()
     }
 
     /// Serves until SIGTERM/SIGINT (or the server handle stops it), then makes the final

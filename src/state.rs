@@ -3,9 +3,9 @@
 use crate::aggregator::Aggregator;
 use crate::auth::JwtKeys;
 use crate::db::Pool;
-use crate::gateway_metrics::GatewayMetrics;
-use crate::ingest::key_cache::KeyCache;
 use crate::ingest::live::LiveStats;
+use crate::ingest::registry::RegistryCache;
+use crate::own_metrics::OwnMetrics;
 use crate::settings::Settings;
 use crate::sinks::Sinks;
 use std::sync::Arc;
@@ -14,9 +14,9 @@ pub struct AppState {
     pub pool: Pool,
     pub jwt: JwtKeys,
     pub settings: Arc<Settings>,
-    pub keys: KeyCache,
+    pub registry: RegistryCache,
     pub aggregator: Aggregator,
-    pub metrics: GatewayMetrics,
+    pub metrics: OwnMetrics,
     pub live: LiveStats,
     /// keys that authenticated since the last `last_used_at` write
     pub used_keys: Arc<parking_lot::Mutex<std::collections::HashSet<crate::domain::ApiKeyId>>>,
@@ -30,11 +30,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Refreshes the key cache after a change made through this instance, so the very next
+    /// Reloads the registry after a change made through this instance, so the very next
     /// push sees it. A failure is logged: the periodic refresh will catch up.
     pub async fn registry_changed(&self) {
-        if let Err(e) = self.keys.reload(&self.pool).await {
-            tracing::warn!(error = %e, "key cache refresh failed");
+        if let Err(e) = self.registry.reload(&self.pool).await {
+            tracing::warn!(error = format!("{e:#}"), "registry reload failed");
         }
     }
 }

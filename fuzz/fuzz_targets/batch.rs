@@ -10,17 +10,17 @@ use libfuzzer_sys::fuzz_target;
 use pushgate::aggregator::Aggregator;
 use pushgate::domain::{ApiKeyId, UserId, builtin};
 use pushgate::exposition;
-use pushgate::gateway_metrics::GatewayMetrics;
 use pushgate::ingest::credentials::{Caller, Pusher};
-use pushgate::ingest::key_cache::{CachedKey, Registry};
 use pushgate::ingest::live::LiveStats;
 use pushgate::ingest::pipeline::Pipeline;
+use pushgate::ingest::registry::{CachedKey, Registry};
+use pushgate::own_metrics::OwnMetrics;
 use pushgate::settings::Limits;
 use std::sync::{Arc, OnceLock};
 
-fn metrics() -> &'static GatewayMetrics {
-    static METRICS: OnceLock<GatewayMetrics> = OnceLock::new();
-    METRICS.get_or_init(|| GatewayMetrics::new().expect("the metrics register"))
+fn metrics() -> &'static OwnMetrics {
+    static METRICS: OnceLock<OwnMetrics> = OnceLock::new();
+    METRICS.get_or_init(|| OwnMetrics::new().expect("the metrics register"))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -50,10 +50,10 @@ fuzz_target!(|data: &[u8]| {
         let Ok(outcome) = pipeline.ingest_json(&pusher, data) else {
             return; // refused whole: not a batch
         };
-        let items = serde_json::from_slice::<serde_json::Value>(data).expect("a batch is JSON")
-            ["metrics"]
-            .as_array()
-            .map_or(0, Vec::len);
+        let items =
+            serde_json::from_slice::<serde_json::Value>(data).expect("a batch is JSON")["metrics"]
+                .as_array()
+                .map_or(0, Vec::len);
         assert_eq!(outcome.accepted + outcome.rejected, items);
         let snapshot = aggregator.snapshot(86_400);
         if caller == Caller::Browser {
@@ -69,7 +69,10 @@ fuzz_target!(|data: &[u8]| {
         let text = exposition::encode(&snapshot).expect("a judged batch encodes");
         let text = String::from_utf8(text).expect("the exposition is UTF-8");
         let tenant_label = format!("tenant=\"{}\"", tenant.0);
-        for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let (head, value) = line.rsplit_once(' ').expect("name and value");
             assert!(head.contains(&tenant_label), "no tenant label: {line}");
             let value: f64 = value.parse().expect("a number");

@@ -141,7 +141,7 @@ impl Aggregator {
 
     /// Keeps only series that still match the registry: tenants that still exist, and declared
     /// series whose config still has the same shape. Used after another instance changed it.
-    pub fn reconcile(&self, keep: impl Fn(UserId, &str, bool, &SeriesShape) -> bool) {
+    pub fn reconcile(&self, keep: impl Fn(UserId, &str, bool, &SeriesShape<'_>) -> bool) {
         self.state.lock().retain(|family, key, series| {
             keep(
                 key.tenant,

@@ -1,11 +1,11 @@
 //! Account authentication: bcrypt passwords, short-lived JWT access tokens (Bearer header or
-//! HTTP-only cookie), rotating refresh tokens, and the random credentials of API keys.
+//! HTTP-only cookie), sessions with rotating refresh tokens, and the random credentials of API
+//! keys. The extractor of the signed-in user is `extract::AuthUser`.
 
 pub mod cookies;
 pub mod credentials;
 pub mod jwt;
 pub mod passwords;
-pub mod user_extractor;
+pub mod sessions;
 
 pub use jwt::JwtKeys;
-pub use user_extractor::AuthUser;

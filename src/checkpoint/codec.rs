@@ -210,7 +210,12 @@ mod tests {
     fn snapshot() -> Snapshot {
         let (a, b) = (UserId(uuid::Uuid::new_v4()), UserId(uuid::Uuid::new_v4()));
         let labels: LabelSet = vec![("path".into(), "/\"q\"\n".into())].into();
-        let bounds: Arc<[f64]> = vec![0.5, 1.0].into();
+        let histogram = ValueSnapshot::Histogram {
+            bounds: vec![0.5, 1.0].into(),
+            counts: vec![1, 2].into(),
+            sum: 2.5,
+            count: 3,
+        };
         let series = |tenant, value| SeriesSnapshot {
             tenant,
             labels: labels.clone(),
@@ -233,19 +238,7 @@ mod tests {
                     name: "load_seconds".into(),
                     kind: MetricKind::Histogram,
                     help: None,
-                    series: [a, b]
-                        .map(|t| {
-                            series(
-                                t,
-                                ValueSnapshot::Histogram {
-                                    bounds: bounds.clone(),
-                                    counts: vec![1, 2].into(),
-                                    sum: 2.5,
-                                    count: 3,
-                                },
-                            )
-                        })
-                        .into(),
+                    series: [a, b].map(|t| series(t, histogram.clone())).into(),
                 },
                 FamilySnapshot {
                     name: "rtt".into(),

@@ -6,7 +6,8 @@ pub const SERVER_LABELS: [&str; 3] = ["tenant", "instance", "job"];
 pub const TYPE_LABELS: [&str; 2] = ["le", "quantile"];
 
 /// A label name a client may use: `[a-zA-Z_][a-zA-Z0-9_]*`, not `__`-prefixed, not reserved.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct LabelName(String);
 
 impl LabelName {

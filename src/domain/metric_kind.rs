@@ -1,8 +1,12 @@
+use diesel::{deserialize::FromSqlRow, expression::AsExpression, sql_types::Text};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The four Prometheus metric types a tenant can declare or push.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, AsExpression, FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
 pub enum MetricKind {
     Counter,

@@ -1,7 +1,11 @@
+use diesel::{deserialize::FromSqlRow, expression::AsExpression, sql_types::Text};
+use serde::Serialize;
 use std::fmt;
 
 /// A Prometheus metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`, bounded in length.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+#[serde(transparent)]
 pub struct MetricName(String);
 
 impl MetricName {

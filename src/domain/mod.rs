@@ -1,6 +1,7 @@
 //! Domain types: once a value has one of these types it is valid everywhere ("parse, don't validate").
 
 pub mod builtin;
+mod declared_labels;
 mod email;
 mod ids;
 mod label_name;
@@ -12,7 +13,9 @@ pub mod name_claims;
 mod password;
 pub mod reserved;
 mod scopes;
+mod sql;
 
+pub use declared_labels::DeclaredLabels;
 pub use email::Email;
 pub use ids::{ApiKeyId, MetricConfigId, UserId};
 pub use label_name::LabelName;

@@ -1,7 +1,7 @@
 //! Who is pushing: key + secret (servers, curl) or the key alone from an allowed browser
-//! origin (SPEC §5.4). Checked against the in-memory key cache only.
+//! origin (SPEC §5.4). Checked against the in-memory registry only.
 
-use super::key_cache::{CachedKey, Registry};
+use super::registry::{CachedKey, Registry};
 use crate::auth::credentials::secret_matches;
 use crate::domain::Scope;
 use crate::error::ApiError;

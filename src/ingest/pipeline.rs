@@ -6,13 +6,13 @@
 
 use super::credentials::Pusher;
 use super::envelope::{parse_envelope, parse_json};
-use super::key_cache::Registry;
 use super::live::LiveStats;
 use super::outcome::{BatchOutcome, BatchRefused, ItemError};
-use super::validate::Judge;
+use super::registry::Registry;
+use super::validate::ItemValidator;
 use crate::aggregator::{Aggregator, BatchKey, Rejection};
 use crate::domain::UserId;
-use crate::gateway_metrics::GatewayMetrics;
+use crate::own_metrics::OwnMetrics;
 use crate::settings::Limits;
 
 /// What a push is judged against and applied to.
@@ -21,7 +21,7 @@ pub struct Pipeline<'a> {
     pub registry: &'a Registry,
     pub aggregator: &'a Aggregator,
     pub live: &'a LiveStats,
-    pub metrics: &'a GatewayMetrics,
+    pub metrics: &'a OwnMetrics,
     pub limits: &'a Limits,
 }
 
@@ -34,7 +34,7 @@ impl Pipeline<'_> {
         let envelope = parse_envelope(&batch, self.limits.max_batch_items).inspect_err(|e| {
             self.live.record_refusal(tenant, e.code, e.message.clone());
         })?;
-        let judge = Judge {
+        let validator = ItemValidator {
             registry: self.registry,
             tenant,
             caller: pusher.caller,
@@ -43,7 +43,7 @@ impl Pipeline<'_> {
         let mut samples = Vec::with_capacity(envelope.items.len());
         let mut invalid = Vec::new();
         for (index, item) in envelope.items.iter().enumerate() {
-            match judge.judge(index, item) {
+            match validator.validate(index, item) {
                 Ok(sample) => samples.push(sample),
                 Err(e) => invalid.push(Rejection::from(e)),
             }

@@ -1,3 +1,4 @@
+use crate::auth::credentials;
 use crate::db::schema::api_keys;
 use crate::domain::{ApiKeyId, UserId};
 use chrono::{DateTime, Utc};
@@ -81,7 +82,35 @@ impl ApiKeyResponse {
 }
 
 impl ApiKey {
-    pub async fn insert(conn: &mut AsyncPgConnection, new: NewApiKey<'_>) -> QueryResult<ApiKey> {
+    /// Creates a key with a fresh public key and secret; the response is the only place the
+    /// secret ever appears (only its SHA-256 is stored).
+    pub async fn create(
+        conn: &mut AsyncPgConnection,
+        user: UserId,
+        key_name: &str,
+        allowed_origins: &[String],
+        expires_at: Option<DateTime<Utc>>,
+        scopes: crate::domain::Scopes,
+    ) -> QueryResult<ApiKeyResponse> {
+        let secret = credentials::new_secret();
+        let public = credentials::new_public_key();
+        let key = Self::insert(
+            conn,
+            NewApiKey {
+                user_id: user,
+                key_name,
+                api_key: &public,
+                secret_hash: &credentials::sha256(&secret),
+                allowed_origins,
+                expires_at,
+                scopes: scopes.to_vec(),
+            },
+        )
+        .await?;
+        Ok(ApiKeyResponse::new(key, Some(secret)))
+    }
+
+    async fn insert(conn: &mut AsyncPgConnection, new: NewApiKey<'_>) -> QueryResult<ApiKey> {
         diesel::insert_into(api_keys::table)
             .values(new)
             .returning(ApiKey::as_returning())
@@ -141,7 +170,7 @@ impl ApiKey {
         Ok(n == 1)
     }
 
-    /// Every active key of every active user: the ingestion key cache.
+    /// Every active key of every active user: the ingestion registry.
     pub async fn load_all_active(conn: &mut AsyncPgConnection) -> QueryResult<Vec<ApiKey>> {
         use crate::db::schema::users;
         api_keys::table

@@ -1,10 +1,9 @@
 use crate::db::schema::metric_configs;
-use crate::domain::{MetricConfigId, UserId};
+use crate::domain::{DeclaredLabels, MetricConfigId, MetricKind, MetricName, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use serde_json::Value;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = metric_configs, check_for_backend(diesel::pg::Pg))]
@@ -13,9 +12,9 @@ pub struct MetricConfig {
     pub user_id: UserId,
     pub name: String,
     pub description: Option<String>,
-    pub metric_name: String,
-    pub metric_type: String,
-    pub labels: Value,
+    pub metric_name: MetricName,
+    pub metric_type: MetricKind,
+    pub labels: DeclaredLabels,
     pub help: Option<String>,
     pub buckets: Option<Vec<f64>>,
     pub quantiles: Option<Vec<f64>>,
@@ -32,9 +31,9 @@ pub struct MetricConfig {
 pub struct MetricConfigFields {
     pub name: String,
     pub description: Option<String>,
-    pub metric_name: String,
-    pub metric_type: String,
-    pub labels: Value,
+    pub metric_name: MetricName,
+    pub metric_type: MetricKind,
+    pub labels: DeclaredLabels,
     pub help: Option<String>,
     pub buckets: Option<Vec<f64>>,
     pub quantiles: Option<Vec<f64>>,
@@ -48,9 +47,9 @@ pub struct MetricConfigResponse {
     pub id: MetricConfigId,
     pub name: String,
     pub description: Option<String>,
-    pub metric_name: String,
-    pub metric_type: String,
-    pub labels: Value,
+    pub metric_name: MetricName,
+    pub metric_type: MetricKind,
+    pub labels: DeclaredLabels,
     pub help: Option<String>,
     pub buckets: Option<Vec<f64>>,
     pub quantiles: Option<Vec<f64>>,
@@ -161,7 +160,7 @@ impl MetricConfig {
         conn: &mut AsyncPgConnection,
         user: UserId,
         names: &[String],
-    ) -> QueryResult<Vec<(String, String)>> {
+    ) -> QueryResult<Vec<(MetricName, MetricKind)>> {
         metric_configs::table
             .filter(metric_configs::metric_name.eq_any(names))
             .filter(metric_configs::user_id.ne(user))

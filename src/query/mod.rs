@@ -5,4 +5,5 @@
 pub mod client;
 pub mod error;
 pub mod limits;
+pub mod settings;
 pub mod tenant;

@@ -1,18 +1,15 @@
 //! `/api/v1/apikeys`: a tenant's API credentials. The secret is shown once, at creation.
 
-use crate::auth::{AuthUser, credentials};
-use crate::domain::{ApiKeyId, Scopes, UserId};
-use crate::error::ApiError;
-use crate::extract::{ApiJson, parse_json};
-use crate::models::api_key::{ApiKeyChanges, NewApiKey};
+use crate::domain::{ApiKeyId, Scopes};
+use crate::error::{ApiError, FieldErrors};
+use crate::extract::{ApiJson, AuthUser, parse_json};
+use crate::models::api_key::ApiKeyChanges;
 use crate::models::{ApiKey, ApiKeyResponse};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::BTreeMap;
 
 const MAX_KEY_NAME_CHARS: usize = 100;
 const MAX_ORIGINS: usize = 50;
@@ -35,38 +32,11 @@ pub struct UpdateKeyRequest {
     scopes: Option<Vec<String>>,
 }
 
-/// Creates a key with a fresh secret; the response is the only place the secret appears.
-pub async fn create_key(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-    key_name: &str,
-    allowed_origins: &[String],
-    expires_at: Option<DateTime<Utc>>,
-    scopes: Scopes,
-) -> Result<ApiKeyResponse, ApiError> {
-    let secret = credentials::new_secret();
-    let public = credentials::new_public_key();
-    let key = ApiKey::insert(
-        conn,
-        NewApiKey {
-            user_id: user,
-            key_name,
-            api_key: &public,
-            secret_hash: &credentials::sha256(&secret),
-            allowed_origins,
-            expires_at,
-            scopes: scopes.to_vec(),
-        },
-    )
-    .await?;
-    Ok(ApiKeyResponse::new(key, Some(secret)))
-}
-
-fn parse_key_name(raw: &str, errors: &mut BTreeMap<String, String>) -> String {
+fn parse_key_name(raw: &str, errors: &mut FieldErrors) -> String {
     let name = raw.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_KEY_NAME_CHARS {
-        errors.insert(
-            "key_name".into(),
+        errors.add(
+            "key_name",
             format!("give the key a name of 1 to {MAX_KEY_NAME_CHARS} characters"),
         );
     }
@@ -74,10 +44,10 @@ fn parse_key_name(raw: &str, errors: &mut BTreeMap<String, String>) -> String {
 }
 
 /// Origins as browsers send them: `scheme://host[:port]`, no path. Stored without a trailing slash.
-fn parse_origins(raw: Vec<String>, errors: &mut BTreeMap<String, String>) -> Vec<String> {
+fn parse_origins(raw: Vec<String>, errors: &mut FieldErrors) -> Vec<String> {
     if raw.len() > MAX_ORIGINS {
-        errors.insert(
-            "allowed_origins".into(),
+        errors.add(
+            "allowed_origins",
             format!("list at most {MAX_ORIGINS} origins"),
         );
         return Vec::new();
@@ -90,9 +60,7 @@ fn parse_origins(raw: Vec<String>, errors: &mut BTreeMap<String, String>) -> Vec
                 .is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', ' ', '@']))
         });
         if !valid {
-            errors.insert(
-                "allowed_origins".into(),
-                format!("{origin:?} is not an origin: write it like https://example.com or http://localhost:8080 (no path)"),
+            errors.add("allowed_origins", format!("{origin:?} is not an origin: write it like https://example.com or http://localhost:8080 (no path)"),
             );
         } else if !out.contains(&o) {
             out.push(o);
@@ -101,45 +69,33 @@ fn parse_origins(raw: Vec<String>, errors: &mut BTreeMap<String, String>) -> Vec
     out
 }
 
-fn parse_scopes(raw: &[String], errors: &mut BTreeMap<String, String>) -> Scopes {
+fn parse_scopes(raw: &[String], errors: &mut FieldErrors) -> Scopes {
     Scopes::parse(raw).unwrap_or_else(|message| {
-        errors.insert("scopes".into(), message);
+        errors.add("scopes", message);
         Scopes::DEFAULT
     })
 }
 
-fn fail_if_any(errors: BTreeMap<String, String>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation {
-            message: "please correct the highlighted fields".into(),
-            fields: errors,
-        })
-    }
-}
-
-#[post("/apikeys")]
 pub async fn create_api_key(
     state: web::Data<AppState>,
     user: AuthUser,
     ApiJson(body): ApiJson<CreateKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = BTreeMap::new();
+    let mut errors = FieldErrors::default();
     let key_name = parse_key_name(&body.key_name, &mut errors);
     let origins = parse_origins(body.allowed_origins.unwrap_or_default(), &mut errors);
     let scopes = body
         .scopes
         .map_or(Scopes::DEFAULT, |s| parse_scopes(&s, &mut errors));
     if body.expires_at.is_some_and(|at| at <= Utc::now()) {
-        errors.insert(
-            "expires_at".into(),
+        errors.add(
+            "expires_at",
             "choose a time in the future (RFC 3339, e.g. 2030-01-01T00:00:00Z)".into(),
         );
     }
-    fail_if_any(errors)?;
+    errors.check()?;
     let mut conn = state.pool.get().await?;
-    let key = create_key(
+    let key = ApiKey::create(
         &mut conn,
         user.0,
         &key_name,
@@ -154,7 +110,6 @@ pub async fn create_api_key(
     Ok(HttpResponse::Created().json(key))
 }
 
-#[get("/apikeys")]
 pub async fn list_api_keys(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -168,7 +123,6 @@ pub async fn list_api_keys(
     Ok(HttpResponse::Ok().json(json!({ "api_keys": keys })))
 }
 
-#[patch("/apikeys/{id}")]
 pub async fn update_api_key(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -183,7 +137,7 @@ pub async fn update_api_key(
         .await?
         .ok_or(ApiError::NotFound("API key"))?;
     let body: UpdateKeyRequest = parse_json(&req, &mut payload).await?;
-    let mut errors = BTreeMap::new();
+    let mut errors = FieldErrors::default();
     let changes = ApiKeyChanges {
         key_name: body.key_name.map(|n| parse_key_name(&n, &mut errors)),
         allowed_origins: body.allowed_origins.map(|o| parse_origins(o, &mut errors)),
@@ -191,7 +145,7 @@ pub async fn update_api_key(
         scopes: body.scopes.map(|s| parse_scopes(&s, &mut errors).to_vec()),
         updated_at: Some(Utc::now()),
     };
-    fail_if_any(errors)?;
+    errors.check()?;
     let key = ApiKey::update_for_user(&mut conn, user.0, id, changes)
         .await?
         .ok_or(ApiError::NotFound("API key"))?;
@@ -200,7 +154,6 @@ pub async fn update_api_key(
     Ok(HttpResponse::Ok().json(ApiKeyResponse::new(key, None)))
 }
 
-#[delete("/apikeys/{id}")]
 pub async fn delete_api_key(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -1,23 +1,20 @@
 //! `/api/v1/auth`: sign up, sign in, refresh, sign out, the current user, account deletion.
+//! Sessions are issued and rotated in `auth::sessions`; these handlers judge the request and
+//! shape the answer.
 
-use crate::auth::{AuthUser, cookies, credentials, passwords};
-use crate::db::Conn;
-use crate::domain::{Email, Password, Scopes, UserId};
-use crate::error::ApiError;
-use crate::extract::{ApiJson, read_limited};
-use crate::models::refresh_token::NewRefreshToken;
+use crate::auth::sessions::{REFRESH_TOKEN_DAYS, Session};
+use crate::auth::{cookies, passwords};
+use crate::domain::{ApiKeyId, Email, Password, Scopes};
+use crate::error::{ApiError, FieldErrors};
+use crate::extract::{ACCOUNT_BODY_LIMIT, ApiJson, AuthUser, read_limited};
 use crate::models::user::NewUser;
-use crate::models::{RefreshToken, User, UserResponse};
-use crate::routes::api_keys::create_key;
+use crate::models::{ApiKey, User, UserResponse};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::BTreeMap;
-use uuid::Uuid;
 
-const REFRESH_TOKEN_DAYS: i64 = 30;
 const MAX_NAME_CHARS: usize = 100;
 
 #[derive(Deserialize)]
@@ -48,44 +45,36 @@ pub struct DeleteAccountRequest {
     password: String,
 }
 
+/// The default key a new account gets; its secret appears here only.
 #[derive(Serialize)]
-struct Session {
+struct DefaultKey {
+    id: ApiKeyId,
+    key_name: String,
+    api_key: String,
+    api_secret: Option<String>,
+}
+
+/// What sign-up, sign-in and refresh answer (SPEC §4): the tokens, with the user on sign-up
+/// and sign-in, and the default key on sign-up.
+#[derive(Serialize)]
+struct SessionResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserResponse>,
     access_token: String,
     refresh_token: String,
     expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<DefaultKey>,
 }
 
-/// Issues an access token and a refresh token (a new family unless one is given).
-async fn new_session(
-    state: &AppState,
-    conn: &mut Conn,
-    user: UserId,
-    family: Option<Uuid>,
-) -> Result<Session, ApiError> {
-    let refresh_token = credentials::new_refresh_token();
-    RefreshToken::insert(
-        conn,
-        NewRefreshToken {
-            user_id: user,
-            family_id: family.unwrap_or_else(Uuid::new_v4),
-            token_hash: &credentials::sha256(&refresh_token),
-            expires_at: chrono::Utc::now() + chrono::Duration::days(REFRESH_TOKEN_DAYS),
-        },
-    )
-    .await?;
-    Ok(Session {
-        access_token: state.jwt.issue(user)?,
-        refresh_token,
-        expires_in: crate::auth::jwt::ACCESS_TOKEN_SECONDS,
-    })
-}
-
-fn with_session(
+/// The session's tokens as JSON and as the dashboard's cookies.
+fn respond(
     req: &HttpRequest,
     state: &AppState,
-    mut response: actix_web::HttpResponseBuilder,
-    session: &Session,
-    body: serde_json::Value,
+    mut response: HttpResponseBuilder,
+    session: Session,
+    user: Option<User>,
+    api_key: Option<DefaultKey>,
 ) -> HttpResponse {
     for c in cookies::session(
         req,
@@ -96,25 +85,13 @@ fn with_session(
     ) {
         response.cookie(c);
     }
-    response.json(body)
-}
-
-fn optional_name(
-    field: &str,
-    value: Option<String>,
-    errors: &mut BTreeMap<String, String>,
-) -> Option<String> {
-    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    if value
-        .as_ref()
-        .is_some_and(|v| v.chars().count() > MAX_NAME_CHARS)
-    {
-        errors.insert(
-            field.into(),
-            format!("use at most {MAX_NAME_CHARS} characters"),
-        );
-    }
-    value
+    response.json(SessionResponse {
+        user: user.map(UserResponse::from),
+        access_token: session.access_token,
+        refresh_token: session.refresh_token,
+        expires_in: session.expires_in,
+        api_key,
+    })
 }
 
 pub async fn signup(
@@ -122,20 +99,17 @@ pub async fn signup(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = BTreeMap::new();
+    let mut errors = FieldErrors::default();
     let email = Email::parse(&body.email)
-        .map_err(|m| errors.insert("email".into(), m))
+        .map_err(|m| errors.add("email", m))
         .ok();
     let password = Password::parse(body.password)
-        .map_err(|m| errors.insert("password".into(), m))
+        .map_err(|m| errors.add("password", m))
         .ok();
-    let first_name = optional_name("first_name", body.first_name, &mut errors);
-    let last_name = optional_name("last_name", body.last_name, &mut errors);
+    let first_name = errors.optional_text("first_name", body.first_name, MAX_NAME_CHARS);
+    let last_name = errors.optional_text("last_name", body.last_name, MAX_NAME_CHARS);
     let (Some(email), Some(password), true) = (email, password, errors.is_empty()) else {
-        return Err(ApiError::Validation {
-            message: "please correct the highlighted fields".into(),
-            fields: errors,
-        });
+        return Err(ApiError::Validation(errors));
     };
     let password_hash = passwords::hash(&password, state.settings.bcrypt_cost).await?;
     let mut conn = state.pool.get().await?;
@@ -157,27 +131,28 @@ pub async fn signup(
                 ),
                 other => other,
             })?;
-            let key = create_key(conn, user.id, "Default key", &[], None, Scopes::DEFAULT).await?;
+            let key =
+                ApiKey::create(conn, user.id, "Default key", &[], None, Scopes::DEFAULT).await?;
             Ok((user, key))
         })
         .await?;
-    let session = new_session(&state, &mut conn, user.id, None).await?;
+    let session = Session::start(&mut conn, &state.jwt, user.id).await?;
     drop(conn);
     state.registry_changed().await;
     tracing::info!(tenant = %user.id, "account created");
-    let body = json!({
-        "user": UserResponse::from(user),
-        "access_token": session.access_token,
-        "refresh_token": session.refresh_token,
-        "expires_in": session.expires_in,
-        "api_key": { "id": key.id, "key_name": key.key_name, "api_key": key.api_key, "api_secret": key.api_secret },
-    });
-    Ok(with_session(
+    let key = DefaultKey {
+        id: key.id,
+        key_name: key.key_name,
+        api_key: key.api_key,
+        api_secret: key.api_secret,
+    };
+    Ok(respond(
         &req,
         &state,
         HttpResponse::Created(),
-        &session,
-        body,
+        session,
+        Some(user),
+        Some(key),
     ))
 }
 
@@ -203,19 +178,14 @@ pub async fn signin(
         return Err(ApiError::InvalidCredentials);
     };
     User::record_login(&mut conn, user.id).await?;
-    let session = new_session(&state, &mut conn, user.id, None).await?;
-    let body = json!({
-        "user": UserResponse::from(user),
-        "access_token": session.access_token,
-        "refresh_token": session.refresh_token,
-        "expires_in": session.expires_in,
-    });
-    Ok(with_session(
+    let session = Session::start(&mut conn, &state.jwt, user.id).await?;
+    Ok(respond(
         &req,
         &state,
         HttpResponse::Ok(),
-        &session,
-        body,
+        session,
+        Some(user),
+        None,
     ))
 }
 
@@ -224,7 +194,7 @@ async fn presented_refresh_token(
     req: &HttpRequest,
     payload: &mut web::Payload,
 ) -> Result<Option<String>, ApiError> {
-    let raw = read_limited(req, payload, crate::extract::ACCOUNT_BODY_LIMIT).await?;
+    let raw = read_limited(req, payload, ACCOUNT_BODY_LIMIT).await?;
     let from_body = if raw.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
@@ -253,48 +223,25 @@ pub async fn refresh(
             )
         })?;
     let mut conn = state.pool.get().await?;
-    let stored = RefreshToken::find_by_hash(&mut conn, &credentials::sha256(&token))
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("unknown refresh token: sign in again".into()))?;
-    if stored.revoked_at.is_some() {
-        return Err(ApiError::Unauthorized(
-            "this refresh token was revoked: sign in again".into(),
-        ));
-    }
-    let won =
-        stored.rotated_at.is_none() && RefreshToken::mark_rotated(&mut conn, stored.id).await?;
-    if !won {
-        // A rotated token came back: someone holds a copy. End every session of this login.
-        RefreshToken::revoke_family(&mut conn, stored.family_id).await?;
-        tracing::warn!(tenant = %stored.user_id, "refresh token reuse detected; family revoked");
-        return Err(ApiError::Unauthorized("this refresh token was already used, so this login was signed out everywhere: sign in again".into()));
-    }
-    if stored.expires_at <= chrono::Utc::now() {
-        return Err(ApiError::Unauthorized(
-            "the refresh token expired: sign in again".into(),
-        ));
-    }
-    if !User::is_active(&mut conn, stored.user_id).await? {
-        return Err(ApiError::Unauthorized(
-            "this account no longer exists".into(),
-        ));
-    }
-    let session = new_session(&state, &mut conn, stored.user_id, Some(stored.family_id)).await?;
-    let body = json!({
-        "access_token": session.access_token,
-        "refresh_token": session.refresh_token,
-        "expires_in": session.expires_in,
-    });
-    Ok(with_session(
+    let session = Session::rotate(&mut conn, &state.jwt, &token).await?;
+    Ok(respond(
         &req,
         &state,
         HttpResponse::Ok(),
-        &session,
-        body,
+        session,
+        None,
+        None,
     ))
 }
 
-#[post("/auth/signout")]
+fn signed_out(req: &HttpRequest, state: &AppState) -> HttpResponse {
+    let mut response = HttpResponse::NoContent();
+    for c in cookies::cleared(req, &state.public_url) {
+        response.cookie(c);
+    }
+    response.finish()
+}
+
 pub async fn signout(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -302,22 +249,13 @@ pub async fn signout(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let token = presented_refresh_token(&req, &mut payload).await?;
-    let mut conn = state.pool.get().await?;
-    if let Some(token) = token
-        && let Some(stored) =
-            RefreshToken::find_by_hash(&mut conn, &credentials::sha256(&token)).await?
-        && stored.user_id == user.0
-    {
-        RefreshToken::revoke_family(&mut conn, stored.family_id).await?;
+    if let Some(token) = token {
+        let mut conn = state.pool.get().await?;
+        Session::end(&mut conn, user.0, &token).await?;
     }
-    let mut response = HttpResponse::NoContent();
-    for c in cookies::cleared(&req, &state.public_url) {
-        response.cookie(c);
-    }
-    Ok(response.finish())
+    Ok(signed_out(&req, &state))
 }
 
-#[get("/auth/me")]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let user = User::find(&mut conn, user.0)
@@ -327,7 +265,6 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 }
 
 /// Deletes the account with its keys and configs; its series leave the next push.
-#[delete("/auth/me")]
 pub async fn delete_me(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -353,9 +290,5 @@ pub async fn delete_me(
     state.live.forget(user.0);
     state.registry_changed().await;
     tracing::info!(tenant = %user.0, "account deleted");
-    let mut response = HttpResponse::NoContent();
-    for c in cookies::cleared(&req, &state.public_url) {
-        response.cookie(c);
-    }
-    Ok(response.finish())
+    Ok(signed_out(&req, &state))
 }

@@ -2,12 +2,11 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-#[get("/health")]
 pub async fn get_health() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
@@ -15,7 +14,6 @@ pub async fn get_health() -> HttpResponse {
 /// 200 when Postgres and every sink answer, else 503 naming which do not.
 /// `checks.prometheus` names the read path's Prometheus: when it is down, only reads fail,
 /// so it does not make the instance unready (a load balancer must keep sending pushes).
-#[get("/health/ready")]
 pub async fn get_ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let sinks = futures_util::future::join_all(state.sinks.iter().map(|sink| async move {
         let answer = sink.ready().await.map_err(|e| e.to_string());

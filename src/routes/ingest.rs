@@ -1,5 +1,5 @@
 //! `POST /api/v1/metrics`: the ingestion endpoint (SPEC §5). The handler authenticates against
-//! the key cache, reads the body within its limit, and maps what `ingest::pipeline` answers to
+//! the registry, reads the body within its limit, and maps what `ingest::pipeline` answers to
 //! HTTP; the forwarder pushes the aggregate later.
 
 use crate::error::ApiError;
@@ -66,7 +66,7 @@ async fn ingest(
         Some(key) => Some(key.to_owned()),
         None => key_from_query(req.query_string()),
     };
-    let registry = state.keys.registry();
+    let registry = state.registry.current();
     let pusher = authenticate(
         &registry,
         api_key.as_deref(),

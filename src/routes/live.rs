@@ -1,16 +1,15 @@
 //! `GET /api/v1/live`: what arrived for the signed-in tenant in the last minutes (the
 //! dashboard's live view). Only this tenant's numbers, from this instance's memory.
 
-use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::AuthUser;
 use crate::ingest::live::MINUTES;
 use crate::models::MetricConfig;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-#[get("/live")]
 pub async fn get_live(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -25,7 +24,10 @@ pub async fn get_live(
 
     let mut names: BTreeMap<String, (Option<String>, bool)> = BTreeMap::new();
     for c in &configs {
-        names.insert(c.metric_name.clone(), (Some(c.metric_type.clone()), true));
+        names.insert(
+            c.metric_name.to_string(),
+            (Some(c.metric_type.as_str().to_owned()), true),
+        );
     }
     for (name, (kind, _)) in &series {
         names

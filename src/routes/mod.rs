@@ -38,6 +38,7 @@ fn extractor_errors(cfg: &mut web::ServiceConfig) {
 }
 
 /// Registers every route with the rate limits of `limits` (a limit of 0 is not installed).
+/// The whole table is here: handlers carry no route attributes.
 pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceConfig) + Clone {
     let proxies = Arc::new(limits.trusted_proxies.0.clone());
     move |cfg: &mut web::ServiceConfig| {
@@ -90,34 +91,55 @@ pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceC
                 .configure(prometheus::configure)
                 .default_service(web::to(prometheus::not_found)),
         )
-        .service(own_metrics::get_own_metrics)
+        .route("/metrics", web::get().to(own_metrics::get_own_metrics))
         .configure(dashboard::configure);
     }
 }
 
 const MINUTE: Duration = Duration::from_secs(60);
 
+/// Each `route` is a resource of its own with its method's guard: another method on the same
+/// path falls through to the next match, and finally to the scope's JSON 404.
 fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<Vec<ipnet::IpNet>>) {
-    cfg.service(live::get_live)
-        .service(tracker::get_tracker)
-        .service(tracker::get_client_script)
-        .service(tracker::get_client_info)
-        .service(tracker::generate_snippet)
-        .service(tracker::generate_config_code)
-        .service(health::get_health)
-        .service(health::get_ready)
-        .service(auth::signout)
-        .service(auth::get_me)
-        .service(auth::delete_me)
-        .service(api_keys::create_api_key)
-        .service(api_keys::list_api_keys)
-        .service(api_keys::update_api_key)
-        .service(api_keys::delete_api_key)
-        .service(metric_configs::create_metric_config)
-        .service(metric_configs::list_metric_configs)
-        .service(metric_configs::get_metric_config)
-        .service(metric_configs::replace_metric_config)
-        .service(metric_configs::delete_metric_config)
+    use web::{delete, get, patch, post, put};
+    cfg.route("/live", get().to(live::get_live))
+        .route("/tracker.js", get().to(tracker::get_tracker))
+        .route("/client/script.js", get().to(tracker::get_client_script))
+        .route("/client", get().to(tracker::get_client_info))
+        .route("/code-generation", post().to(tracker::generate_snippet))
+        .route(
+            "/metric-configs/{id}/generate-code",
+            post().to(tracker::generate_config_code),
+        )
+        .route("/health", get().to(health::get_health))
+        .route("/health/ready", get().to(health::get_ready))
+        .route("/auth/signout", post().to(auth::signout))
+        .route("/auth/me", get().to(auth::get_me))
+        .route("/auth/me", delete().to(auth::delete_me))
+        .route("/apikeys", post().to(api_keys::create_api_key))
+        .route("/apikeys", get().to(api_keys::list_api_keys))
+        .route("/apikeys/{id}", patch().to(api_keys::update_api_key))
+        .route("/apikeys/{id}", delete().to(api_keys::delete_api_key))
+        .route(
+            "/metric-configs",
+            post().to(metric_configs::create_metric_config),
+        )
+        .route(
+            "/metric-configs",
+            get().to(metric_configs::list_metric_configs),
+        )
+        .route(
+            "/metric-configs/{id}",
+            get().to(metric_configs::get_metric_config),
+        )
+        .route(
+            "/metric-configs/{id}",
+            put().to(metric_configs::replace_metric_config),
+        )
+        .route(
+            "/metric-configs/{id}",
+            delete().to(metric_configs::delete_metric_config),
+        )
         .service(
             web::resource("/metrics")
                 .wrap(rate_limit::limiter(
@@ -137,7 +159,7 @@ fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<V
                         .add(("Access-Control-Allow-Origin", "*"))
                         .add(("Cross-Origin-Resource-Policy", "cross-origin")),
                 )
-                .route(web::post().to(ingest::push_metrics))
+                .route(post().to(ingest::push_metrics))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(ingest::preflight))
                 .default_service(web::to(method_not_allowed)),
         );
@@ -146,27 +168,19 @@ fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<V
 const SECOND: Duration = Duration::from_secs(1);
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    HttpResponse::NotFound().json(crate::error::error_body(
-        "not_found",
-        &format!(
-            "no such endpoint: {} {}; see the API reference in docs/api.md",
-            req.method(),
-            req.path()
-        ),
-        serde_json::Value::Null,
-    ))
+    ApiError::NoSuchEndpoint {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+    }
+    .error_response()
 }
 
 /// A known path with a method it does not take: 405 in the JSON error shape (actix's own 405
 /// has an empty body).
 pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    HttpResponse::MethodNotAllowed().json(crate::error::error_body(
-        "method_not_allowed",
-        &format!(
-            "{} is not allowed on {}; see the API reference in docs/api.md",
-            req.method(),
-            req.path()
-        ),
-        serde_json::Value::Null,
-    ))
+    ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+    }
+    .error_response()
 }

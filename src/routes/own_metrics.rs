@@ -2,9 +2,8 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 
-#[get("/metrics")]
 pub async fn get_own_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
         .metrics

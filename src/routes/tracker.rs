@@ -6,16 +6,15 @@
 //! close the script. The scripts go out gzip-encoded to clients that accept it, with a weak
 //! ETag: it names the script, not one encoding.
 
-use crate::auth::AuthUser;
 use crate::domain::{ApiKeyId, MetricConfigId, UserId};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, AuthUser};
 use crate::models::{ApiKey, MetricConfig};
 use crate::state::AppState;
 use actix_web::http::header::{
     self, AcceptEncoding, ContentEncoding, Encoding, EntityTag, IfNoneMatch,
 };
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use flate2::{Compression, write::GzEncoder};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -131,14 +130,13 @@ pub struct TrackerQuery {
 
 /// `GET /api/v1/tracker.js?k=KEY&a=1&c=1`: an unknown or inactive key gets a script that only
 /// warns, never a broken page.
-#[get("/tracker.js")]
 pub async fn get_tracker(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<TrackerQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = query.k.clone().unwrap_or_default();
-    let registry = state.keys.registry();
+    let registry = state.registry.current();
     let Some(cached) = registry
         .keys
         .get(&key)
@@ -160,13 +158,11 @@ pub async fn get_tracker(
 }
 
 /// `GET /api/v1/client/script.js`: the generic library, configured by the page.
-#[get("/client/script.js")]
 pub async fn get_client_script(req: HttpRequest) -> HttpResponse {
     script_response(&req, LIBRARY.to_owned())
 }
 
 /// `GET /api/v1/client`: what the generic library is.
-#[get("/client")]
 pub async fn get_client_info(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "version": VERSION,
@@ -205,7 +201,6 @@ async fn owned_key(state: &AppState, user: UserId, id: ApiKeyId) -> Result<ApiKe
 }
 
 /// `POST /api/v1/code-generation`: the loader snippet (async; at most 250 bytes).
-#[post("/code-generation")]
 pub async fn generate_snippet(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -233,7 +228,6 @@ pub struct ConfigCodeRequest {
 }
 
 /// `POST /api/v1/metric-configs/{id}/generate-code`: self-contained code for one config.
-#[post("/metric-configs/{id}/generate-code")]
 pub async fn generate_config_code(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -5,7 +5,10 @@
 //!
 //! A sink that sends only what changed (remote write) finds it in `Flush`: each series carries
 //! the time of its last update (`SeriesSnapshot::touched`), the snapshot its aggregator
-//! generation, and `Flush::previous` says what this sink last delivered successfully.
+//! generation, and `Flush::previous` says what this sink last delivered successfully. Series
+//! that left since then (staleness markers) are those it sent that this snapshot no longer
+//! holds; should that cost too much, the aggregator can record them where it drops series
+//! (`State::retain`) and the forwarder keep them per sink until that sink's next success.
 
 mod pushgateway;
 

@@ -1,12 +1,16 @@
-use crate::helpers::spawn_app;
+//! API keys: created with a secret shown once, listed without it, changed, deleted; another
+//! tenant's key is not found; a deactivated or expired key stops working at once.
+
+use crate::helpers::in_process_app;
 use serde_json::json;
 
 #[tokio::test]
 async fn create_list_update_delete() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
-    let r = app
-        .call("POST", "/api/v1/apikeys", Some(&a.token), Some(json!({"key_name": "Shop", "allowed_origins": ["https://Shop.example.com/"], "expires_at": "2099-01-01T00:00:00Z"})))
+    let session = app.session(&a.token);
+    let r = session
+        .create_key(&json!({"key_name": "Shop", "allowed_origins": ["https://Shop.example.com/"], "expires_at": "2099-01-01T00:00:00Z"}))
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert!(r.body["api_secret"].as_str().unwrap().starts_with("sk_"));
@@ -16,9 +20,7 @@ async fn create_list_update_delete() {
     );
     let id = r.body["id"].as_str().unwrap().to_owned();
 
-    let list = app
-        .call("GET", "/api/v1/apikeys", Some(&a.token), None)
-        .await;
+    let list = session.keys().await;
     let keys = list.body["api_keys"].as_array().unwrap();
     assert_eq!(keys.len(), 2);
     for k in keys {
@@ -39,13 +41,8 @@ async fn create_list_update_delete() {
         );
     }
 
-    let r = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/apikeys/{id}"),
-            Some(&a.token),
-            Some(json!({"key_name": "Shop 2", "is_active": false})),
-        )
+    let r = session
+        .update_key(&id, &json!({"key_name": "Shop 2", "is_active": false}))
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["key_name"], "Shop 2");
@@ -56,34 +53,15 @@ async fn create_list_update_delete() {
         "PATCH leaves other fields alone"
     );
 
-    assert_eq!(
-        app.call(
-            "DELETE",
-            &format!("/api/v1/apikeys/{id}"),
-            Some(&a.token),
-            None
-        )
-        .await
-        .status,
-        204
-    );
-    assert_eq!(
-        app.call(
-            "DELETE",
-            &format!("/api/v1/apikeys/{id}"),
-            Some(&a.token),
-            None
-        )
-        .await
-        .status,
-        404
-    );
+    assert_eq!(session.delete_key(&id).await.status, 204);
+    assert_eq!(session.delete_key(&id).await.status, 404);
 }
 
 #[tokio::test]
 async fn key_validation() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
+    let session = app.session(&a.token);
     let cases = [
         (json!({"key_name": ""}), "key_name"),
         (
@@ -100,14 +78,7 @@ async fn key_validation() {
         ),
     ];
     for (body, field) in cases {
-        let r = app
-            .call(
-                "POST",
-                "/api/v1/apikeys",
-                Some(&a.token),
-                Some(body.clone()),
-            )
-            .await;
+        let r = session.create_key(&body).await;
         assert_eq!(r.status, 400, "{body}");
         assert!(
             r.body["error"]["details"]["fields"][field].is_string(),
@@ -115,58 +86,28 @@ async fn key_validation() {
             r.body
         );
     }
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/apikeys",
-            Some(&a.token),
-            Some(json!({"key_name": "x", "expires_at": "tomorrow"})),
-        )
+    let r = session
+        .create_key(&json!({"key_name": "x", "expires_at": "tomorrow"}))
         .await;
     assert_eq!((r.status, r.error_code()), (400, "invalid_json"));
-    assert_eq!(
-        app.call(
-            "POST",
-            "/api/v1/apikeys",
-            None,
-            Some(json!({"key_name": "x"}))
-        )
-        .await
-        .status,
-        401
-    );
+    let anonymous = app
+        .request("POST", "/api/v1/apikeys")
+        .json(&json!({"key_name": "x"}))
+        .send()
+        .await;
+    assert_eq!(anonymous.status, 401);
 }
 
 #[tokio::test]
 async fn another_tenants_key_is_not_found_before_the_body_is_judged() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let b = app.signup().await;
-    let path = format!("/api/v1/apikeys/{}", a.key.id);
-    let r = app
-        .call(
-            "PATCH",
-            &path,
-            Some(&b.token),
-            Some(json!({"key_name": ""})),
-        )
-        .await;
+    let as_b = app.session(&b.token);
+    let r = as_b.update_key(&a.key.id, &json!({"key_name": ""})).await;
     assert_eq!(r.status, 404, "ownership first, even with an invalid body");
-    assert_eq!(
-        app.call("DELETE", &path, Some(&b.token), None).await.status,
-        404
-    );
-    assert_eq!(
-        app.call(
-            "PATCH",
-            "/api/v1/apikeys/not-a-uuid",
-            Some(&b.token),
-            Some(json!({}))
-        )
-        .await
-        .status,
-        404
-    );
+    assert_eq!(as_b.delete_key(&a.key.id).await.status, 404);
+    assert_eq!(as_b.update_key("not-a-uuid", &json!({})).await.status, 404);
     // and A's key still works
     let push = app
         .push(
@@ -179,17 +120,13 @@ async fn another_tenants_key_is_not_found_before_the_body_is_judged() {
 
 #[tokio::test]
 async fn deactivated_or_expired_keys_stop_working_at_once() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
+    let session = app.session(&a.token);
     let batch = json!({"metrics": [{"name": "x_total", "type": "counter", "value": 1}]});
     assert_eq!(app.push(&a.key, batch.clone()).await.status, 200);
-    let r = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/apikeys/{}", a.key.id),
-            Some(&a.token),
-            Some(json!({"is_active": false})),
-        )
+    let r = session
+        .update_key(&a.key.id, &json!({"is_active": false}))
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -197,13 +134,9 @@ async fn deactivated_or_expired_keys_stop_working_at_once() {
         401,
         "the very next request is refused"
     );
-    app.call(
-        "PATCH",
-        &format!("/api/v1/apikeys/{}", a.key.id),
-        Some(&a.token),
-        Some(json!({"is_active": true})),
-    )
-    .await;
+    session
+        .update_key(&a.key.id, &json!({"is_active": true}))
+        .await;
     assert_eq!(app.push(&a.key, batch.clone()).await.status, 200);
 
     app.db.execute(&format!(
@@ -213,10 +146,5 @@ async fn deactivated_or_expired_keys_stop_working_at_once() {
     app.state.registry_changed().await;
     let r = app.push(&a.key, batch).await;
     assert_eq!(r.status, 401);
-    assert!(
-        r.body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("expired")
-    );
+    assert!(r.error_message().contains("expired"));
 }

@@ -96,7 +96,7 @@ async fn pushgateway_answering_500_is_retried_while_ingestion_continues() {
         received: Mutex::new(Vec::new()),
     });
     let app = spawn_app_with_sink(sink.clone()).await;
-    let r = app.call("GET", "/api/v1/health/ready", None, None).await;
+    let r = app.ready().await;
     assert_eq!(r.status, 503);
     assert_eq!(r.body["error"]["details"]["checks"]["database"], "ok");
     let tenant = ingestion_keeps_answering(&app).await;
@@ -109,19 +109,11 @@ async fn pushgateway_answering_500_is_retried_while_ingestion_continues() {
         },
     )
     .await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.own_metrics().await;
     let failures =
         crate::helpers::exposition::find(&text, "pushgate_push_failures_total", &[]).unwrap();
     assert!(failures >= 2.0, "{failures}");
-    let r = app.call("GET", "/api/v1/health/ready", None, None).await;
+    let r = app.ready().await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
 
@@ -156,6 +148,5 @@ async fn hanging_pushgateway_does_not_block_ingestion() {
         (hits.load(Ordering::SeqCst) >= 1).then_some(())
     })
     .await;
-    let r = app.call("GET", "/api/v1/health/ready", None, None).await;
-    assert_eq!(r.status, 503);
+    assert_eq!(app.ready().await.status, 503);
 }

@@ -1,5 +1,8 @@
 //! Integration tests: one binary (fast to link), a module per area.
 
+// Tests may unwrap (a failure is the point) and print the figures they measure.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 mod helpers;
 
 mod api_keys;

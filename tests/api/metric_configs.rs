@@ -1,4 +1,7 @@
-use crate::helpers::spawn_app;
+//! Metric configs: CRUD, validation of every field, names unique per tenant, cross-tenant
+//! type and suffix conflicts refused, another tenant's config not found.
+
+use crate::helpers::in_process_app;
 use serde_json::{Value, json};
 
 fn counter(name: &str) -> Value {
@@ -7,48 +10,37 @@ fn counter(name: &str) -> Value {
 
 #[tokio::test]
 async fn crud_round_trip() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let r = app.create_config(&a, counter("signups_total")).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let id = r.body["id"].as_str().unwrap().to_owned();
     assert_eq!(r.body["labels"], json!({"plan": null, "source": "web"}));
     assert_eq!(r.body["is_active"], true);
-    let path = format!("/api/v1/metric-configs/{id}");
+    let session = app.session(&a.token);
 
-    let list = app
-        .call("GET", "/api/v1/metric-configs", Some(&a.token), None)
-        .await;
+    let list = session.configs().await;
     assert_eq!(list.body["metric_configs"].as_array().unwrap().len(), 1);
     assert_eq!(
-        app.call("GET", &path, Some(&a.token), None).await.body["metric_name"],
+        session.config(&id).await.body["metric_name"],
         "signups_total"
     );
 
-    let put = app
-        .call("PUT", &path, Some(&a.token), Some(json!({"name": "Latency", "metric_name": "checkout_seconds", "metric_type": "histogram", "buckets": [0.1, 0.5, 1]})))
+    let put = session
+        .replace_config(&id, &json!({"name": "Latency", "metric_name": "checkout_seconds", "metric_type": "histogram", "buckets": [0.1, 0.5, 1]}))
         .await;
     assert_eq!(put.status, 200, "{:?}", put.body);
     assert_eq!(put.body["buckets"], json!([0.1, 0.5, 1.0]));
     assert_eq!(put.body["labels"], json!({}), "PUT replaces every field");
 
-    assert_eq!(
-        app.call("DELETE", &path, Some(&a.token), None).await.status,
-        204
-    );
-    assert_eq!(
-        app.call("DELETE", &path, Some(&a.token), None).await.status,
-        404
-    );
-    assert_eq!(
-        app.call("GET", &path, Some(&a.token), None).await.status,
-        404
-    );
+    assert_eq!(session.delete_config(&id).await.status, 204);
+    assert_eq!(session.delete_config(&id).await.status, 404);
+    assert_eq!(session.config(&id).await.status, 404);
 }
 
 #[tokio::test]
 async fn validation_table() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let cases = [
         (
@@ -156,7 +148,7 @@ async fn validation_table() {
 
 #[tokio::test]
 async fn metric_name_is_unique_per_user_only() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let b = app.signup().await;
     assert_eq!(
@@ -165,12 +157,7 @@ async fn metric_name_is_unique_per_user_only() {
     );
     let dup = app.create_config(&a, counter("signups_total")).await;
     assert_eq!(dup.status, 409);
-    assert!(
-        dup.body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("signups_total")
-    );
+    assert!(dup.error_message().contains("signups_total"));
     assert_eq!(
         app.create_config(&b, counter("signups_total")).await.status,
         201,
@@ -180,7 +167,7 @@ async fn metric_name_is_unique_per_user_only() {
 
 #[tokio::test]
 async fn cross_tenant_type_and_suffix_conflicts_are_refused() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let b = app.signup().await;
     assert_eq!(
@@ -199,14 +186,7 @@ async fn cross_tenant_type_and_suffix_conflicts_are_refused() {
         )
         .await;
     assert_eq!(r.status, 409);
-    assert!(
-        r.body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("histogram"),
-        "{:?}",
-        r.body
-    );
+    assert!(r.error_message().contains("histogram"), "{:?}", r.body);
     let r = app
         .create_config(
             &b,
@@ -220,47 +200,21 @@ async fn cross_tenant_type_and_suffix_conflicts_are_refused() {
 
 #[tokio::test]
 async fn another_tenants_config_is_not_found() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let b = app.signup().await;
     let id = app.create_config(&a, counter("signups_total")).await.body["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let path = format!("/api/v1/metric-configs/{id}");
+    let as_b = app.session(&b.token);
+    assert_eq!(as_b.config(&id).await.status, 404);
     assert_eq!(
-        app.call("GET", &path, Some(&b.token), None).await.status,
+        as_b.replace_config(&id, &json!({"bad": true})).await.status,
         404
     );
-    assert_eq!(
-        app.call("PUT", &path, Some(&b.token), Some(json!({"bad": true})))
-            .await
-            .status,
-        404
-    );
-    assert_eq!(
-        app.call("DELETE", &path, Some(&b.token), None).await.status,
-        404
-    );
-    assert_eq!(
-        app.call(
-            "POST",
-            &format!("{path}/generate-code"),
-            Some(&b.token),
-            Some(json!({"api_key_id": b.key.id}))
-        )
-        .await
-        .status,
-        404
-    );
-    assert_eq!(
-        app.call("GET", "/api/v1/metric-configs", Some(&b.token), None)
-            .await
-            .body["metric_configs"],
-        json!([])
-    );
-    assert_eq!(
-        app.call("GET", &path, Some(&a.token), None).await.status,
-        200
-    );
+    assert_eq!(as_b.delete_config(&id).await.status, 404);
+    assert_eq!(as_b.generate_code(&id, &b.key.id).await.status, 404);
+    assert_eq!(as_b.configs().await.body["metric_configs"], json!([]));
+    assert_eq!(app.session(&a.token).config(&id).await.status, 200);
 }

@@ -1,16 +1,15 @@
+//! Rate limits answer 429 in the JSON error shape with Retry-After, per IP for the auth
+//! endpoints and per key for ingestion. Over the socket: the limit is per peer address.
+
 use crate::helpers::spawn_app_with;
 use serde_json::json;
 
 #[tokio::test]
 async fn auth_endpoints_are_limited_per_ip_with_a_json_429() {
     let app = spawn_app_with(|s| s.rate_limits.auth_rate_per_min = 5).await;
-    let body = json!({"email": "nobody@example.com", "password": "whatever1"});
     let mut statuses = Vec::new();
     for _ in 0..6 {
-        statuses.push(
-            app.call("POST", "/api/v1/auth/signin", None, Some(body.clone()))
-                .await,
-        );
+        statuses.push(app.signin("nobody@example.com", "whatever1").await);
     }
     assert!(statuses[..5].iter().all(|r| r.status == 401));
     let limited = &statuses[5];
@@ -30,10 +29,8 @@ async fn auth_endpoints_are_limited_per_ip_with_a_json_429() {
             >= 1
     );
     // other endpoints are not affected
-    assert_eq!(
-        app.call("GET", "/api/v1/health", None, None).await.status,
-        200
-    );
+    let health = app.request("GET", "/api/v1/health").send().await;
+    assert_eq!(health.status, 200);
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ pub async fn read_stack() -> ReadStack {
 pub async fn read_stack_with(adjust: impl FnOnce(&mut Settings)) -> ReadStack {
     let port = free_port();
     let app = spawn_app_with(|s| {
-        s.prometheus_url = format!("http://127.0.0.1:{port}");
+        s.query.prometheus_url = format!("http://127.0.0.1:{port}");
         adjust(s);
     })
     .await;
@@ -112,12 +112,8 @@ pub async fn key_with_scopes(
     scopes: &[&str],
 ) -> (String, String) {
     let r = app
-        .call(
-            "POST",
-            "/api/v1/apikeys",
-            Some(&account.token),
-            Some(json!({"key_name": format!("{scopes:?}"), "scopes": scopes})),
-        )
+        .session(&account.token)
+        .create_key(&json!({"key_name": format!("{scopes:?}"), "scopes": scopes}))
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     (

@@ -1,9 +1,9 @@
 //! The real binary, stopped with SIGTERM or SIGKILL under load and started again.
 
-use crate::helpers::binary::{self, wait_healthy};
+use crate::helpers::binary::{self, Stack, wait_healthy};
 use crate::helpers::load;
-use crate::helpers::pushgateway::{TestPushgateway, free_port};
-use crate::helpers::{Key, eventually, exposition, new_db};
+use crate::helpers::pushgateway::TestPushgateway;
+use crate::helpers::{Key, eventually, exposition};
 use rand::RngExt;
 use serde_json::json;
 use std::process::{Child, Command};
@@ -77,10 +77,7 @@ async fn signup(url: &str) -> (String, String) {
 
 #[tokio::test]
 async fn sigterm_makes_a_final_push_and_counters_continue_after_restart() {
-    pushgate::startup::install_crypto_provider();
-    let db = new_db().await;
-    let pgw = TestPushgateway::start().await;
-    let port = free_port();
+    let Stack { db, pgw, port } = Stack::new().await;
     let mut server = start(&db.url, &pgw.url, port);
     wait_healthy(&server.url).await;
     let (key, secret) = signup(&server.url).await;
@@ -127,10 +124,7 @@ const PACE: Duration = Duration::from_millis(10);
 
 #[tokio::test]
 async fn sigkill_under_steady_load_loses_at_most_one_checkpoint_interval() {
-    pushgate::startup::install_crypto_provider();
-    let db = new_db().await;
-    let pgw = TestPushgateway::start().await;
-    let port = free_port();
+    let Stack { db, pgw, port } = Stack::new().await;
     let mut server = start(&db.url, &pgw.url, port);
     wait_healthy(&server.url).await;
     let (public, secret) = signup(&server.url).await;

@@ -1,7 +1,7 @@
 //! The body of POST and PUT /metric-configs, judged field by field into the columns to store.
 
-use crate::domain::{LabelName, MetricKind, MetricName, reserved::reserved_reason};
-use crate::error::ApiError;
+use crate::domain::{DeclaredLabels, LabelName, MetricKind, MetricName, reserved::reserved_reason};
+use crate::error::{ApiError, FieldErrors};
 use crate::models::metric_config::MetricConfigFields;
 use crate::settings::Limits;
 use serde::Deserialize;
@@ -29,85 +29,75 @@ pub struct MetricConfigRequest {
     is_active: Option<bool>,
 }
 
-fn text(
-    field: &str,
-    value: Option<String>,
-    errors: &mut BTreeMap<String, String>,
-) -> Option<String> {
-    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    if value
-        .as_ref()
-        .is_some_and(|v| v.chars().count() > MAX_TEXT_CHARS)
-    {
-        errors.insert(
-            field.into(),
-            format!("use at most {MAX_TEXT_CHARS} characters"),
-        );
-    }
-    value
-}
-
 fn strictly_increasing(values: &[f64]) -> bool {
     values.windows(2).all(|w| w[0] < w[1])
 }
 
 impl MetricConfigRequest {
     /// Every problem is reported at once, keyed by field.
-    pub fn validate(self, limits: &Limits) -> Result<(MetricConfigFields, MetricKind), ApiError> {
-        let mut errors = BTreeMap::new();
+    pub fn validate(self, limits: &Limits) -> Result<MetricConfigFields, ApiError> {
+        let mut errors = FieldErrors::default();
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 {
-            errors.insert(
-                "name".into(),
+            errors.add(
+                "name",
                 "give the config a name of 1 to 200 characters".into(),
             );
         }
         let metric_name = match MetricName::parse(self.metric_name.trim(), limits.max_name_len) {
             Ok(n) => match reserved_reason(n.as_ref()) {
                 Some(reason) => {
-                    errors.insert("metric_name".into(), reason);
+                    errors.add("metric_name", reason);
                     None
                 }
                 None => Some(n),
             },
             Err(m) => {
-                errors.insert("metric_name".into(), m);
+                errors.add("metric_name", m);
                 None
             }
         };
         let kind = MetricKind::parse(&self.metric_type)
-            .map_err(|m| errors.insert("metric_type".into(), m))
+            .map_err(|m| errors.add("metric_type", m))
             .ok();
         let labels = self.labels.unwrap_or_default();
         if labels.len() > limits.max_labels {
-            errors.insert(
-                "labels".into(),
+            errors.add(
+                "labels",
                 format!("declare at most {} labels (max_labels)", limits.max_labels),
             );
         }
+        let mut declared = BTreeMap::new();
         for (label, default) in &labels {
-            if let Err(m) = LabelName::parse(label, limits.max_name_len) {
-                errors.insert("labels".into(), m);
-            }
-            match default {
-                Value::Null => {}
-                Value::String(s) if s.chars().count() <= limits.max_label_value_len => {}
+            let name = LabelName::parse(label, limits.max_name_len)
+                .map_err(|m| errors.add("labels", m))
+                .ok();
+            let default = match default {
+                Value::Null => None,
+                Value::String(s) if s.chars().count() <= limits.max_label_value_len => {
+                    Some(s.clone())
+                }
                 Value::String(_) => {
-                    errors.insert("labels".into(), format!("default of {label:?} is longer than {} characters (max_label_value_len)", limits.max_label_value_len));
+                    errors.add("labels", format!("default of {label:?} is longer than {} characters (max_label_value_len)", limits.max_label_value_len));
+                    None
                 }
                 _ => {
-                    errors.insert(
-                        "labels".into(),
+                    errors.add(
+                        "labels",
                         format!("default of {label:?} must be a string or null"),
                     );
+                    None
                 }
+            };
+            if let Some(name) = name {
+                declared.insert(name, default);
             }
         }
         let buckets = self.buckets.filter(|b| !b.is_empty());
         if let Some(b) = &buckets {
             if kind != Some(MetricKind::Histogram) {
-                errors.insert(
-                    "buckets".into(),
+                errors.add(
+                    "buckets",
                     "buckets apply to histograms only: remove them or set metric_type to histogram"
                         .into(),
                 );
@@ -115,14 +105,14 @@ impl MetricConfigRequest {
                 || !b.iter().all(|x| x.is_finite())
                 || !strictly_increasing(b)
             {
-                errors.insert("buckets".into(), format!("buckets must be finite numbers in strictly increasing order, at most {MAX_BUCKETS} (+Inf is added for you)"));
+                errors.add("buckets", format!("buckets must be finite numbers in strictly increasing order, at most {MAX_BUCKETS} (+Inf is added for you)"));
             }
         }
         let quantiles = self.quantiles.filter(|q| !q.is_empty());
         if let Some(q) = &quantiles {
             if kind != Some(MetricKind::Summary) {
-                errors.insert(
-                    "quantiles".into(),
+                errors.add(
+                    "quantiles",
                     "quantiles apply to summaries only: remove them or set metric_type to summary"
                         .into(),
                 );
@@ -130,7 +120,7 @@ impl MetricConfigRequest {
                 || !q.iter().all(|x| *x > 0.0 && *x < 1.0)
                 || !strictly_increasing(q)
             {
-                errors.insert("quantiles".into(), format!("quantiles must lie strictly between 0 and 1, in increasing order, at most {MAX_QUANTILES}"));
+                errors.add("quantiles", format!("quantiles must lie strictly between 0 and 1, in increasing order, at most {MAX_QUANTILES}"));
             }
         }
         let tracking_events = self.tracking_events.unwrap_or_default();
@@ -139,37 +129,31 @@ impl MetricConfigRequest {
                 .iter()
                 .any(|e| e.trim().is_empty() || e.len() > 64)
         {
-            errors.insert(
-                "tracking_events".into(),
+            errors.add(
+                "tracking_events",
                 format!("list at most {MAX_TRACKING_EVENTS} event names of 1 to 64 characters"),
             );
         }
-        let description = text("description", self.description, &mut errors);
-        let help = text("help", self.help, &mut errors);
+        let description = errors.optional_text("description", self.description, MAX_TEXT_CHARS);
+        let help = errors.optional_text("help", self.help, MAX_TEXT_CHARS);
         let (Some(metric_name), Some(kind), true) = (metric_name, kind, errors.is_empty()) else {
-            return Err(ApiError::Validation {
-                message: "please correct the highlighted fields".into(),
-                fields: errors,
-            });
+            return Err(ApiError::Validation(errors));
         };
-        Ok((
-            MetricConfigFields {
-                name,
-                description,
-                metric_name: metric_name.as_ref().to_owned(),
-                metric_type: kind.as_str().to_owned(),
-                labels: Value::Object(labels),
-                help,
-                buckets,
-                quantiles,
-                auto_track: self.auto_track.unwrap_or(false),
-                tracking_events: tracking_events
-                    .into_iter()
-                    .map(|e| e.trim().to_owned())
-                    .collect(),
-                is_active: self.is_active.unwrap_or(true),
-            },
-            kind,
-        ))
+        Ok(MetricConfigFields {
+            name,
+            description,
+            metric_name,
+            metric_type: kind,
+            labels: DeclaredLabels::new(declared),
+            help,
+            buckets,
+            quantiles,
+            auto_track: self.auto_track.unwrap_or(false),
+            tracking_events: tracking_events
+                .into_iter()
+                .map(|e| e.trim().to_owned())
+                .collect(),
+            is_active: self.is_active.unwrap_or(true),
+        })
     }
 }

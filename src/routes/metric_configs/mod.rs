@@ -4,15 +4,14 @@
 
 mod input;
 
-use crate::auth::AuthUser;
 use crate::domain::name_claims::names_that_could_clash;
-use crate::domain::{MetricConfigId, MetricKind, NameClaims, UserId};
+use crate::domain::{MetricConfigId, NameClaims, UserId};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, parse_json};
+use crate::extract::{ApiJson, AuthUser, parse_json};
 use crate::models::metric_config::MetricConfigFields;
 use crate::models::{MetricConfig, MetricConfigResponse};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 pub use input::MetricConfigRequest;
 use serde_json::json;
@@ -26,27 +25,19 @@ async fn check_name_free(
     conn: &mut AsyncPgConnection,
     user: UserId,
     fields: &MetricConfigFields,
-    kind: MetricKind,
 ) -> Result<(), ApiError> {
+    let (name, kind) = (fields.metric_name.as_ref(), fields.metric_type);
     let mut claims = NameClaims::default();
-    for (name, other_type) in MetricConfig::others_named(
-        conn,
-        user,
-        &names_that_could_clash(&fields.metric_name, kind),
-    )
-    .await?
+    for (other, other_kind) in
+        MetricConfig::others_named(conn, user, &names_that_could_clash(name, kind)).await?
     {
-        if let Ok(other_kind) = MetricKind::parse(&other_type)
-            && claims.conflict(&name, other_kind).is_none()
-        {
-            claims.claim(&name, other_kind);
+        if claims.conflict(other.as_ref(), other_kind).is_none() {
+            claims.claim(other.as_ref(), other_kind);
         }
     }
-    let conflict = claims.conflict(&fields.metric_name, kind).or_else(|| {
-        state
-            .aggregator
-            .live_conflict(&fields.metric_name, kind, user)
-    });
+    let conflict = claims
+        .conflict(name, kind)
+        .or_else(|| state.aggregator.live_conflict(name, kind, user));
     match conflict {
         Some(conflict) => Err(ApiError::Conflict(conflict.to_string())),
         None => Ok(()),
@@ -68,42 +59,38 @@ async fn save(
     user: UserId,
     id: Option<MetricConfigId>,
     fields: MetricConfigFields,
-    kind: MetricKind,
 ) -> Result<MetricConfig, ApiError> {
     let mut conn = state.pool.get().await?;
-    let metric_name = fields.metric_name.clone();
     (*conn)
         .transaction::<_, ApiError, _>(async |conn| {
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({NAME_LOCK_KEY})"))
                 .execute(conn)
                 .await?;
-            check_name_free(state, conn, user, &fields, kind).await?;
+            check_name_free(state, conn, user, &fields).await?;
             let saved = match id {
                 None => MetricConfig::insert(conn, user, &fields).await.map(Some),
                 Some(id) => MetricConfig::replace_for_user(conn, user, id, &fields).await,
             };
             // Only the insert's unique violation means "you already have one".
             saved
-                .map_err(|e| duplicate_name(e.into(), &metric_name))?
+                .map_err(|e| duplicate_name(e.into(), fields.metric_name.as_ref()))?
                 .ok_or(ApiError::NotFound("metric config"))
         })
         .await
 }
 
-#[post("/metric-configs")]
 pub async fn create_metric_config(
     state: web::Data<AppState>,
     user: AuthUser,
     ApiJson(body): ApiJson<MetricConfigRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (fields, kind) = body.validate(&state.settings.limits)?;
-    let config = save(&state, user.0, None, fields, kind).await?;
+    let fields = body.validate(&state.settings.limits)?;
+    let config = save(&state, user.0, None, fields).await?;
     state.registry_changed().await;
     tracing::info!(tenant = %user.0, metric = %config.metric_name, "metric config created");
     Ok(HttpResponse::Created().json(MetricConfigResponse::from(config)))
 }
 
-#[get("/metric-configs")]
 pub async fn list_metric_configs(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -117,7 +104,6 @@ pub async fn list_metric_configs(
     Ok(HttpResponse::Ok().json(json!({ "metric_configs": configs })))
 }
 
-#[get("/metric-configs/{id}")]
 pub async fn get_metric_config(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -132,7 +118,6 @@ pub async fn get_metric_config(
 
 /// Replaces every field. Changing metric_name, metric_type, buckets or quantiles resets that
 /// metric's series (the old ones leave the next push).
-#[put("/metric-configs/{id}")]
 pub async fn replace_metric_config(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -148,20 +133,21 @@ pub async fn replace_metric_config(
             .ok_or(ApiError::NotFound("metric config"))?
     };
     let body: MetricConfigRequest = parse_json(&req, &mut payload).await?;
-    let (fields, kind) = body.validate(&state.settings.limits)?;
-    let config = save(&state, user.0, Some(id), fields, kind).await?;
+    let fields = body.validate(&state.settings.limits)?;
+    let config = save(&state, user.0, Some(id), fields).await?;
     let reshaped = old.metric_name != config.metric_name
         || old.metric_type != config.metric_type
         || old.buckets != config.buckets
         || old.quantiles != config.quantiles;
     if reshaped {
-        state.aggregator.remove_metric(user.0, &old.metric_name);
+        state
+            .aggregator
+            .remove_metric(user.0, old.metric_name.as_ref());
     }
     state.registry_changed().await;
     Ok(HttpResponse::Ok().json(MetricConfigResponse::from(config)))
 }
 
-#[delete("/metric-configs/{id}")]
 pub async fn delete_metric_config(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -172,7 +158,9 @@ pub async fn delete_metric_config(
         .await?
         .ok_or(ApiError::NotFound("metric config"))?;
     drop(conn);
-    state.aggregator.remove_metric(user.0, &config.metric_name);
+    state
+        .aggregator
+        .remove_metric(user.0, config.metric_name.as_ref());
     state.registry_changed().await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,12 +2,11 @@
 //! tenant; HTTP basic auth with an API key as user and its secret as password reads the key
 //! owner's tenant, if the key has the `read` scope. Also the per-reader rate limit.
 
-use crate::auth::AuthUser;
 use crate::auth::credentials::secret_matches;
-use crate::auth::user_extractor::access_token;
 use crate::domain::{Scope, UserId};
 use crate::error::ApiError;
-use crate::ingest::key_cache::Registry;
+use crate::extract::{AuthUser, access_token};
+use crate::ingest::registry::Registry;
 use crate::query::error::PromError;
 use crate::state::AppState;
 use actix_governor::KeyExtractor;
@@ -67,7 +66,7 @@ impl Reader {
     pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Self, PromError> {
         if let Some((public, secret)) = basic_credentials(req) {
             return Ok(Reader(key_reader(
-                &state.keys.registry(),
+                &state.registry.current(),
                 &public,
                 &secret,
             )?));
@@ -97,7 +96,7 @@ impl KeyExtractor for ByReader {
             return Ok(None);
         };
         if let Some((public, secret)) = basic_credentials(req.request()) {
-            return Ok(key_reader(&state.keys.registry(), &public, &secret).ok());
+            return Ok(key_reader(&state.registry.current(), &public, &secret).ok());
         }
         Ok(access_token(req.request()).and_then(|t| state.jwt.verify(&t).ok()))
     }

@@ -3,8 +3,28 @@
 //! off), so the tests only say what differs.
 
 use super::eventually;
+use super::postgres::TestDb;
+use super::pushgateway::{TestPushgateway, free_port};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+/// What the binary runs against: a database and a Pushgateway of its own, and a free port.
+pub struct Stack {
+    pub db: TestDb,
+    pub pgw: TestPushgateway,
+    pub port: u16,
+}
+
+impl Stack {
+    pub async fn new() -> Self {
+        pushgate::startup::install_crypto_provider();
+        Self {
+            db: super::new_db().await,
+            pgw: TestPushgateway::start().await,
+            port: free_port(),
+        }
+    }
+}
 
 /// `pushgate serve` on 127.0.0.1:`port`, output discarded (callers may redirect it or add env).
 pub fn serve(db_url: &str, pgw_url: &str, port: u16, instance: &str, jwt_secret: &str) -> Command {

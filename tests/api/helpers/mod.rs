@@ -1,13 +1,19 @@
 //! The test harness: a real server on a random port, with its own database and Pushgateway,
-//! and typed helpers for the API.
+//! and typed helpers for the API. Requests go over the server's socket, or in process
+//! (`in_process_app`) where a socket adds nothing.
 
 pub mod binary;
+mod client;
 pub mod exposition;
 pub mod load;
 pub mod own_postgres;
 pub mod postgres;
 pub mod prometheus;
 pub mod pushgateway;
+mod session;
+
+pub use client::{Request, Response, Transport};
+pub use session::Session;
 
 use postgres::TestDb;
 use pushgate::settings::Settings;
@@ -21,10 +27,12 @@ use std::time::{Duration, Instant};
 
 pub struct TestApp {
     pub address: String,
+    /// for what must go over the socket; `request()` goes in process when the app does
     pub client: reqwest::Client,
     pub pushgateway: TestPushgateway,
     pub db: TestDb,
     pub state: actix_web::web::Data<pushgate::state::AppState>,
+    transport: Transport,
 }
 
 /// What a new account gets at signup.
@@ -42,18 +50,6 @@ pub struct Key {
     pub id: String,
     pub public: String,
     pub secret: String,
-}
-
-pub struct Response {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
-}
-
-impl Response {
-    pub fn error_code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("")
-    }
 }
 
 /// Polls `check` until it returns `Some`, or panics after `timeout` (no sleeps as synchronisation).
@@ -81,15 +77,29 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    spawn(adjust, None).await
+    spawn(adjust, None, false).await
 }
 
 /// A server whose only sink is `sink` (a stand-in for faults a real receiver cannot make).
 pub async fn spawn_app_with_sink(sink: Arc<dyn Sink>) -> TestApp {
-    spawn(|_| {}, Some(Arc::new([sink]))).await
+    spawn(|_| {}, Some(Arc::new([sink])), false).await
 }
 
-async fn spawn(adjust: impl FnOnce(&mut Settings), sinks: Option<Sinks>) -> TestApp {
+/// A server whose requests (`request()` and the typed helpers) are served in process, through
+/// the same `App` its workers run; the forwarder and background tasks run as in production.
+pub async fn in_process_app() -> TestApp {
+    in_process_app_with(|_| {}).await
+}
+
+pub async fn in_process_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(adjust, None, true).await
+}
+
+async fn spawn(
+    adjust: impl FnOnce(&mut Settings),
+    sinks: Option<Sinks>,
+    in_process: bool,
+) -> TestApp {
     pushgate::startup::install_crypto_provider();
     let db = new_db().await;
     let pushgateway = TestPushgateway::start().await;
@@ -102,6 +112,10 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sinks: Option<Sinks>) -> Test
     .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
+    let transport = match in_process {
+        true => Transport::InProcess(client::in_process(&app).await),
+        false => Transport::socket(&address),
+    };
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -109,6 +123,7 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sinks: Option<Sinks>) -> Test
         pushgateway,
         db,
         state,
+        transport,
     }
 }
 
@@ -117,76 +132,75 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// Sends a request with an optional JSON body and bearer token.
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
-        let mut req = self.client.request(method.parse().unwrap(), self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req
-                .header("Content-Type", "application/json")
-                .body(b.to_string());
-        }
-        Self::read(req.send().await.expect("request sent")).await
+    /// Any request: add a token, headers or a body, then `send`.
+    pub fn request(&self, method: &str, path: &str) -> Request<'_> {
+        self.transport.request(method, path)
     }
 
-    pub async fn read(resp: reqwest::Response) -> Response {
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap_or_default();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Response {
-            status,
-            headers,
-            body,
-        }
+    /// The account API as the holder of `token`.
+    pub fn session(&self, token: &str) -> Session<'_> {
+        Session::new(self, token)
     }
 
+    /// `POST /auth/signup` with `body`.
+    pub async fn signup_with(&self, body: &Value) -> Response {
+        self.request("POST", "/api/v1/auth/signup")
+            .json(body)
+            .send()
+            .await
+    }
+
+    pub async fn signin(&self, email: &str, password: &str) -> Response {
+        self.request("POST", "/api/v1/auth/signin")
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+    }
+
+    /// `POST /auth/refresh` with the token in the body.
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.request("POST", "/api/v1/auth/refresh")
+            .json(&json!({"refresh_token": refresh_token}))
+            .send()
+            .await
+    }
+
+    pub async fn ready(&self) -> Response {
+        self.request("GET", "/api/v1/health/ready").send().await
+    }
+
+    /// pushgate's own `/metrics` text.
+    pub async fn own_metrics(&self) -> String {
+        let r = self.request("GET", "/metrics").send().await;
+        assert_eq!(r.status, 200);
+        r.body.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// A new account (with a unique e-mail) and everything sign-up returns.
     pub async fn signup(&self) -> Account {
         let email = format!("user-{}@example.com", uuid::Uuid::new_v4().simple());
         let password = "correct horse battery".to_owned();
         let r = self
-            .call(
-                "POST",
-                "/api/v1/auth/signup",
-                None,
-                Some(json!({"email": email, "password": password})),
-            )
+            .signup_with(&json!({"email": email, "password": password}))
             .await;
         assert_eq!(r.status, 201, "signup failed: {:?}", r.body);
+        let text = |v: &Value| v.as_str().unwrap().to_owned();
         Account {
-            user_id: r.body["user"]["id"].as_str().unwrap().to_owned(),
+            user_id: text(&r.body["user"]["id"]),
             email,
             password,
-            token: r.body["access_token"].as_str().unwrap().to_owned(),
-            refresh_token: r.body["refresh_token"].as_str().unwrap().to_owned(),
+            token: text(&r.body["access_token"]),
+            refresh_token: text(&r.body["refresh_token"]),
             key: Key {
-                id: r.body["api_key"]["id"].as_str().unwrap().to_owned(),
-                public: r.body["api_key"]["api_key"].as_str().unwrap().to_owned(),
-                secret: r.body["api_key"]["api_secret"].as_str().unwrap().to_owned(),
+                id: text(&r.body["api_key"]["id"]),
+                public: text(&r.body["api_key"]["api_key"]),
+                secret: text(&r.body["api_key"]["api_secret"]),
             },
         }
     }
 
     pub async fn create_config(&self, account: &Account, body: Value) -> Response {
-        self.call(
-            "POST",
-            "/api/v1/metric-configs",
-            Some(&account.token),
-            Some(body),
-        )
-        .await
+        self.session(&account.token).create_config(&body).await
     }
 
     /// A key + secret push of `body` (a whole batch object).
@@ -200,17 +214,13 @@ impl TestApp {
 
     /// A key + secret push of any bytes (hostile-input tests).
     pub async fn push_raw_bytes(&self, key: &Key, body: Vec<u8>) -> Response {
-        let resp = self
-            .client
-            .post(self.url("/api/v1/metrics"))
+        self.request("POST", "/api/v1/metrics")
             .header("X-API-Key", &key.public)
             .header("X-API-Secret", &key.secret)
             .header("Content-Type", "application/json")
             .body(body)
             .send()
             .await
-            .expect("push sent");
-        Self::read(resp).await
     }
 
     /// Waits until the Pushgateway shows `name{tenant}` at `min` or more.

@@ -75,6 +75,17 @@ impl TestPushgateway {
         }
     }
 
+    /// Asserts that the Pushgateway never refused a push of pushgate's group (it records the
+    /// time of the last refusal, 0 when there was none).
+    pub async fn assert_never_refused_a_push(&self) {
+        let text = self.metrics_text().await;
+        assert_eq!(
+            super::exposition::find(&text, "push_failure_time_seconds", &[("job", "pushgate")]),
+            Some(0.0),
+            "the Pushgateway never refused a push"
+        );
+    }
+
     /// The Pushgateway's own `/metrics` text.
     pub async fn metrics_text(&self) -> String {
         reqwest::get(format!("{}/metrics", self.url))

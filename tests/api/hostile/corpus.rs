@@ -1,4 +1,5 @@
 //! The table of hostile requests: each one malformed in one way, with the answer it must get.
+//! Over 300 lines because it is one table, a case per entry, read top to bottom.
 
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! No secret in a response or a log line: the real binary at `RUST_LOG=trace`, its output
 //! captured, through signup, sign-in, refresh, keys, pushes and account deletion.
 
-use crate::helpers::binary;
-use crate::helpers::new_db;
-use crate::helpers::pushgateway::{TestPushgateway, free_port};
+use crate::helpers::binary::{self, Stack};
 use diesel::{QueryableByName, RunQueryDsl, sql_types::Text};
 use serde_json::{Value, json};
 
@@ -61,10 +59,7 @@ fn str_at(v: &Value, path: &[&str]) -> String {
 
 #[tokio::test]
 async fn no_secret_or_hash_in_any_response_or_trace_log_line() {
-    pushgate::startup::install_crypto_provider();
-    let db = new_db().await;
-    let pgw = TestPushgateway::start().await;
-    let port = free_port();
+    let Stack { db, pgw, port } = Stack::new().await;
     let log_path = std::env::temp_dir().join(format!("pushgate-log-{}.txt", uuid::Uuid::new_v4()));
     let log = std::fs::File::create(&log_path).expect("a log file");
     let db_url = db

@@ -82,9 +82,7 @@ async fn dashboard_requests_are_csrf_safe_and_headers_are_everywhere() {
             .expect("an answer");
         assert_eq!(r.status(), 415, "{ctype}");
     }
-    let keys = app
-        .call("GET", "/api/v1/apikeys", Some(&a.token), None)
-        .await;
+    let keys = app.session(&a.token).keys().await;
     assert_eq!(
         keys.body["api_keys"].as_array().map(Vec::len),
         Some(1),

@@ -1,10 +1,9 @@
 //! The soak (issue 8, not in CI: `scripts/soak`): the real binary under steady load for
 //! `PUSHGATE_SOAK_SECS` (default 600). Memory stays flat, nothing is refused, totals are exact.
 
-use crate::helpers::binary;
+use crate::helpers::binary::{self, Stack};
 use crate::helpers::load;
-use crate::helpers::pushgateway::{TestPushgateway, free_port};
-use crate::helpers::{Key, eventually, exposition, new_db};
+use crate::helpers::{Key, eventually, exposition};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -31,10 +30,7 @@ async fn soak_steady_load_memory_flat_totals_exact() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
-    pushgate::startup::install_crypto_provider();
-    let db = new_db().await;
-    let pgw = TestPushgateway::start().await;
-    let port = free_port();
+    let Stack { db, pgw, port } = Stack::new().await;
     let mut child = binary::serve(&db.url, &pgw.url, port, "soak", "soak-secret")
         .spawn()
         .expect("the binary starts");
@@ -99,11 +95,7 @@ async fn soak_steady_load_memory_flat_totals_exact() {
         })
         .await;
     }
-    let text = pgw.metrics_text().await;
-    assert_eq!(
-        exposition::find(&text, "push_failure_time_seconds", &[("job", "pushgate")]),
-        Some(0.0)
-    );
+    pgw.assert_never_refused_a_push().await;
     let _ = child.kill();
     let _ = child.wait();
     let warm: Vec<u64> = rss

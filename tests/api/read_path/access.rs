@@ -10,9 +10,7 @@ use serde_json::json;
 async fn keys_have_scopes_push_by_default() {
     let app = spawn_app().await;
     let a = app.signup().await;
-    let list = app
-        .call("GET", "/api/v1/apikeys", Some(&a.token), None)
-        .await;
+    let list = app.session(&a.token).keys().await;
     assert_eq!(
         list.body["api_keys"][0]["scopes"],
         json!(["push"]),
@@ -20,39 +18,25 @@ async fn keys_have_scopes_push_by_default() {
     );
 
     let r = app
-        .call(
-            "POST",
-            "/api/v1/apikeys",
-            Some(&a.token),
-            Some(json!({"key_name": "plain"})),
-        )
+        .session(&a.token)
+        .create_key(&json!({"key_name": "plain"}))
         .await;
     assert_eq!(r.body["scopes"], json!(["push"]));
     let r = app
-        .call(
-            "POST",
-            "/api/v1/apikeys",
-            Some(&a.token),
-            Some(json!({"key_name": "grafana", "scopes": ["read", "push", "read"]})),
-        )
+        .session(&a.token)
+        .create_key(&json!({"key_name": "grafana", "scopes": ["read", "push", "read"]}))
         .await;
     assert_eq!(r.status, 201);
     assert_eq!(r.body["scopes"], json!(["push", "read"]));
     let id = r.body["id"].as_str().unwrap().to_owned();
 
     let r = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/apikeys/{id}"),
-            Some(&a.token),
-            Some(json!({"scopes": ["read"]})),
-        )
+        .session(&a.token)
+        .update_key(&id, &json!({"scopes": ["read"]}))
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["scopes"], json!(["read"]));
-    let list = app
-        .call("GET", "/api/v1/apikeys", Some(&a.token), None)
-        .await;
+    let list = app.session(&a.token).keys().await;
     let listed = list.body["api_keys"]
         .as_array()
         .unwrap()
@@ -63,12 +47,8 @@ async fn keys_have_scopes_push_by_default() {
 
     for bad in [json!([]), json!(["admin"]), json!("read"), json!([1])] {
         let r = app
-            .call(
-                "POST",
-                "/api/v1/apikeys",
-                Some(&a.token),
-                Some(json!({"key_name": "x", "scopes": bad})),
-            )
+            .session(&a.token)
+            .create_key(&json!({"key_name": "x", "scopes": bad}))
             .await;
         assert_eq!(r.status, 400, "{bad}: {:?}", r.body);
         if bad.is_array() && bad.as_array().unwrap().iter().all(|v| v.is_string()) {
@@ -83,12 +63,8 @@ async fn keys_have_scopes_push_by_default() {
         }
     }
     let r = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/apikeys/{id}"),
-            Some(&a.token),
-            Some(json!({"scopes": []})),
-        )
+        .session(&a.token)
+        .update_key(&id, &json!({"scopes": []}))
         .await;
     assert_eq!(r.status, 400);
 }
@@ -168,9 +144,7 @@ async fn a_read_only_key_cannot_push_and_a_push_key_cannot_read() {
     assert!(r.assert_error(401, "unauthorized").contains("basic auth"));
 
     // a deactivated read key stops reading
-    let keys = app
-        .call("GET", "/api/v1/apikeys", Some(&a.token), None)
-        .await;
+    let keys = app.session(&a.token).keys().await;
     let id = keys.body["api_keys"]
         .as_array()
         .unwrap()
@@ -180,13 +154,9 @@ async fn a_read_only_key_cannot_push_and_a_push_key_cannot_read() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.call(
-        "PATCH",
-        &format!("/api/v1/apikeys/{id}"),
-        Some(&a.token),
-        Some(json!({"is_active": false})),
-    )
-    .await;
+    app.session(&a.token)
+        .update_key(&id, &json!({"is_active": false}))
+        .await;
     let r = read(&app, As::Basic(&read_pk, &read_sk), "GET", "/query", &q).await;
     r.assert_error(401, "unauthorized");
 }

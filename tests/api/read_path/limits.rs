@@ -186,7 +186,7 @@ async fn the_timeout_is_passed_on_to_prometheus() {
 async fn without_prometheus_reads_are_unavailable_and_pushes_go_on() {
     let app = spawn_app().await;
     let a = app.signup().await;
-    let r = app.call("GET", "/api/v1/health/ready", None, None).await;
+    let r = app.ready().await;
     assert_eq!(
         r.status, 200,
         "Prometheus down does not make the instance unready: {:?}",
@@ -211,9 +211,6 @@ async fn without_prometheus_reads_are_unavailable_and_pushes_go_on() {
     assert_eq!(app.push(&a.key, push).await.status, 200);
 
     let stack = read_stack().await;
-    let r = stack
-        .app
-        .call("GET", "/api/v1/health/ready", None, None)
-        .await;
+    let r = stack.app.ready().await;
     assert_eq!(r.body["checks"]["prometheus"], "ok", "{:?}", r.body);
 }

@@ -1,7 +1,7 @@
 //! `AuthUser`: the signed-in user of a request, from `Authorization: Bearer` or the session
 //! cookie. The account must still exist and be active (a deleted user's token stops working).
 
-use super::cookies::ACCESS_COOKIE;
+use crate::auth::cookies::ACCESS_COOKIE;
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::models::User;

@@ -4,8 +4,9 @@
 //! `REFRESH_EVERY`) and at once after a change made through this instance.
 
 use crate::db::Pool;
-use crate::domain::{ApiKeyId, LabelName, MetricKind, MetricSchema, NameClaims, Scopes, UserId};
+use crate::domain::{ApiKeyId, DeclaredLabels, MetricSchema, NameClaims, Scopes, UserId};
 use crate::models::{ApiKey, MetricConfig, User};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet};
@@ -26,8 +27,7 @@ pub struct CachedKey {
 /// A tenant's declared metric, as ingestion needs it.
 pub struct DeclaredMetric {
     pub schema: Arc<MetricSchema>,
-    /// declared label names with their default values
-    pub labels: Vec<(LabelName, Option<String>)>,
+    pub labels: DeclaredLabels,
     pub is_active: bool,
 }
 
@@ -47,25 +47,31 @@ impl Registry {
 }
 
 #[derive(Clone, Default)]
-pub struct KeyCache {
+pub struct RegistryCache {
     current: Arc<RwLock<Arc<Registry>>>,
     /// serialises reloads so that an older read never replaces a newer one
     reload_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
-impl KeyCache {
+impl RegistryCache {
     /// The registry as of the last reload: cheap (one `Arc` clone), never blocks on I/O.
-    pub fn registry(&self) -> Arc<Registry> {
+    pub fn current(&self) -> Arc<Registry> {
         self.current.read().clone()
     }
 
     /// Reloads everything from Postgres.
-    pub async fn reload(&self, pool: &Pool) -> Result<(), crate::error::ApiError> {
+    pub async fn reload(&self, pool: &Pool) -> anyhow::Result<()> {
         let _guard = self.reload_lock.lock().await;
-        let mut conn = pool.get().await?;
-        let keys = ApiKey::load_all_active(&mut conn).await?;
-        let configs = MetricConfig::load_all(&mut conn).await?;
-        let tenants = User::active_ids(&mut conn).await?;
+        let mut conn = pool.get().await.context("no database connection")?;
+        let keys = ApiKey::load_all_active(&mut conn)
+            .await
+            .context("reading the API keys")?;
+        let configs = MetricConfig::load_all(&mut conn)
+            .await
+            .context("reading the metric configs")?;
+        let tenants = User::active_ids(&mut conn)
+            .await
+            .context("reading the accounts")?;
         drop(conn);
         *self.current.write() = Arc::new(build_registry(keys, configs, tenants));
         Ok(())
@@ -91,48 +97,31 @@ fn build_registry(keys: Vec<ApiKey>, configs: Vec<MetricConfig>, tenants: Vec<Us
         );
     }
     for config in configs {
-        let Some(declared) = declared_metric(&config) else {
-            tracing::warn!(config_id = %config.id, "skipping a metric config that no longer validates");
-            continue;
-        };
-        if registry
-            .claims
-            .conflict(&config.metric_name, declared.schema.kind)
-            .is_none()
-        {
-            registry
-                .claims
-                .claim(&config.metric_name, declared.schema.kind);
+        let (name, kind) = (config.metric_name.as_ref(), config.metric_type);
+        if registry.claims.conflict(name, kind).is_none() {
+            registry.claims.claim(name, kind);
         }
         registry
             .metrics
             .entry(config.user_id)
             .or_default()
-            .insert(config.metric_name.clone(), Arc::new(declared));
+            .insert(name.to_owned(), Arc::new(DeclaredMetric::of(config)));
     }
     registry
 }
 
-/// The schema ingestion applies for a stored config.
-pub fn declared_metric(config: &MetricConfig) -> Option<DeclaredMetric> {
-    let kind = MetricKind::parse(&config.metric_type).ok()?;
-    let labels = config
-        .labels
-        .as_object()?
-        .iter()
-        .map(|(name, default)| {
-            let name = LabelName::parse(name, usize::MAX).ok()?;
-            Some((name, default.as_str().map(str::to_owned)))
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(DeclaredMetric {
-        schema: Arc::new(MetricSchema::declared(
-            kind,
-            config.help.clone(),
-            config.buckets.as_deref(),
-            config.quantiles.as_deref(),
-        )),
-        labels,
-        is_active: config.is_active,
-    })
+impl DeclaredMetric {
+    /// What ingestion applies for a stored config.
+    pub fn of(config: MetricConfig) -> Self {
+        Self {
+            schema: Arc::new(MetricSchema::declared(
+                config.metric_type,
+                config.help,
+                config.buckets.as_deref(),
+                config.quantiles.as_deref(),
+            )),
+            labels: config.labels,
+            is_active: config.is_active,
+        }
+    }
 }

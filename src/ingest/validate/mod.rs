@@ -2,20 +2,23 @@
 //! Nothing here touches shared state: rules that depend on it (type conflicts with other
 //! tenants, the series limit) are judged by the aggregator under its lock.
 
+mod values;
+
 use super::credentials::Caller;
-use super::key_cache::{DeclaredMetric, Registry};
 use super::outcome::ItemError;
-use crate::aggregator::{Sample, Update};
-use crate::domain::builtin::{self, BuiltinMetric, MAX_PATH_LEN};
+use super::registry::{DeclaredMetric, Registry};
+use crate::aggregator::Sample;
+use crate::domain::builtin::{self, BuiltinMetric};
 use crate::domain::reserved::reserved_reason;
 use crate::domain::{LabelName, LabelSet, MetricKind, MetricName, MetricSchema, UserId};
 use crate::settings::Limits;
 use serde_json::{Map, Value};
 use std::sync::Arc;
+use values::{check_builtin_label, update_for};
 
 const ITEM_FIELDS: [&str; 5] = ["name", "type", "value", "labels", "op"];
 
-pub struct Judge<'a> {
+pub struct ItemValidator<'a> {
     pub registry: &'a Registry,
     pub tenant: UserId,
     pub caller: Caller,
@@ -29,8 +32,8 @@ enum Known<'a> {
     Undeclared,
 }
 
-impl Judge<'_> {
-    pub fn judge(&self, index: usize, item: &Value) -> Result<Sample, ItemError> {
+impl ItemValidator<'_> {
+    pub fn validate(&self, index: usize, item: &Value) -> Result<Sample, ItemError> {
         let fail = |name: Option<&str>, code: &'static str, message: String| ItemError {
             index,
             name: name.map(str::to_owned),
@@ -140,7 +143,7 @@ impl Judge<'_> {
     fn kind(
         &self,
         obj: &Map<String, Value>,
-        known: &Known,
+        known: &Known<'_>,
     ) -> Result<MetricKind, (&'static str, String)> {
         let pushed = match obj.get("type") {
             None => None,
@@ -170,7 +173,7 @@ impl Judge<'_> {
     fn labels(
         &self,
         raw: Option<&Value>,
-        known: &Known,
+        known: &Known<'_>,
     ) -> Result<LabelSet, (&'static str, String)> {
         let empty = Map::new();
         let pushed = match raw {
@@ -215,7 +218,7 @@ impl Judge<'_> {
                 ));
             }
             match known {
-                Known::Declared(d) if !d.labels.iter().any(|(l, _)| l == &label) => {
+                Known::Declared(d) if !d.labels.contains(label.as_ref()) => {
                     return Err((
                         "label_not_declared",
                         format!(
@@ -230,11 +233,11 @@ impl Judge<'_> {
             pairs.push((name.as_str().into(), value.as_str().into()));
         }
         if let Known::Declared(d) = known {
-            for (label, default) in &d.labels {
+            for (label, default) in d.labels.iter() {
                 if let Some(default) = default
                     && !pushed.contains_key(label.as_ref())
                 {
-                    pairs.push((label.as_ref().into(), default.as_str().into()));
+                    pairs.push((label.as_ref().into(), default.into()));
                 }
             }
         }
@@ -249,71 +252,5 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
         "none".into()
     } else {
         v.join(", ")
-    }
-}
-
-fn check_builtin_label(
-    b: &BuiltinMetric,
-    name: &str,
-    value: &str,
-) -> Result<(), (&'static str, String)> {
-    if !b.labels.contains(&name) {
-        return Err((
-            "label_not_declared",
-            format!(
-                "built-in metric {} takes only the labels {}",
-                b.name,
-                b.labels.join(", ")
-            ),
-        ));
-    }
-    match name {
-        "path" if value.chars().count() > MAX_PATH_LEN => Err((
-            "label_value_too_long",
-            format!("path is limited to {MAX_PATH_LEN} characters for built-in metrics"),
-        )),
-        "kind" if !matches!(value, "error" | "unhandledrejection") => Err((
-            "invalid_label_value",
-            "kind is either \"error\" or \"unhandledrejection\"".into(),
-        )),
-        _ => Ok(()),
-    }
-}
-
-fn update_for(
-    kind: MetricKind,
-    value: f64,
-    op: Option<&Value>,
-) -> Result<Update, (&'static str, String)> {
-    let op = match op {
-        None => None,
-        Some(Value::String(s)) => Some(s.as_str()),
-        Some(_) => {
-            return Err((
-                "invalid_op",
-                "op must be \"set\", \"inc\" or \"dec\"".into(),
-            ));
-        }
-    };
-    match (kind, op) {
-        (MetricKind::Counter, None) if value < 0.0 => Err((
-            "invalid_value",
-            format!(
-                "a counter only goes up: its value is an increment and must be >= 0 (got {value}); use a gauge for values that go down"
-            ),
-        )),
-        (MetricKind::Counter, None) => Ok(Update::Add(value)),
-        (MetricKind::Gauge, None | Some("set")) => Ok(Update::Set(value)),
-        (MetricKind::Gauge, Some("inc")) => Ok(Update::Add(value)),
-        (MetricKind::Gauge, Some("dec")) => Ok(Update::Add(-value)),
-        (MetricKind::Gauge, Some(other)) => Err((
-            "invalid_op",
-            format!("unknown op {other:?}: use \"set\" (default), \"inc\" or \"dec\""),
-        )),
-        (MetricKind::Histogram | MetricKind::Summary, None) => Ok(Update::Observe(value)),
-        (_, Some(_)) => Err((
-            "invalid_op",
-            format!("op applies to gauges only, not to a {kind}"),
-        )),
     }
 }

@@ -7,7 +7,7 @@ mod flood;
 mod logs;
 mod web;
 
-use crate::helpers::{Account, TestApp, exposition, spawn_app};
+use crate::helpers::{Account, Response, TestApp, exposition, in_process_app};
 use serde_json::{Value, json};
 
 /// Every route that needs a session, with a body it would accept from its owner.
@@ -69,7 +69,22 @@ async fn config_id(app: &TestApp, who: &Account, name: &str) -> String {
     r.body["id"].as_str().unwrap_or_default().to_owned()
 }
 
-fn is_error(r: &crate::helpers::Response, status: u16) -> bool {
+/// One row of a route table: `method path` with an optional token and JSON body.
+async fn send(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Response {
+    let request = app.request(method, path).bearer(token);
+    match body {
+        Some(body) => request.json(body).send().await,
+        None => request.send().await,
+    }
+}
+
+fn is_error(r: &Response, status: u16) -> bool {
     r.status == status
         && r.body["error"]["message"]
             .as_str()
@@ -78,7 +93,7 @@ fn is_error(r: &crate::helpers::Response, status: u16) -> bool {
 
 #[tokio::test]
 async fn another_tenants_ids_are_not_found_on_every_route() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let b = app.signup().await;
     let a_cfg = config_id(&app, &a, "iso_total").await;
@@ -130,7 +145,7 @@ async fn another_tenants_ids_are_not_found_on_every_route() {
         ),
     ];
     for (method, path, body) in &cases {
-        let r = app.call(method, path, Some(&b.token), body.clone()).await;
+        let r = send(&app, method, path, Some(&b.token), body.as_ref()).await;
         assert!(
             is_error(&r, 404),
             "{method} {path} as B -> {} {:?}",
@@ -146,25 +161,22 @@ async fn another_tenants_ids_are_not_found_on_every_route() {
         200,
         "A's key still works"
     );
-    let keys = app
-        .call("GET", "/api/v1/apikeys", Some(&b.token), None)
-        .await;
+    let as_b = app.session(&b.token);
+    let keys = as_b.keys().await;
     assert!(
         !keys.body.to_string().contains(&a.key.id),
         "{:?}",
         keys.body
     );
-    let configs = app
-        .call("GET", "/api/v1/metric-configs", Some(&b.token), None)
-        .await;
+    let configs = as_b.configs().await;
     assert!(!configs.body.to_string().contains(&a_cfg));
-    let live = app.call("GET", "/api/v1/live", Some(&b.token), None).await;
+    let live = as_b.live().await;
     assert!(
         !live.body.to_string().contains("\"iso_total\""),
         "{:?}",
         live.body
     );
-    let mine = app.call("GET", &a_cfg_path, Some(&a.token), None).await;
+    let mine = app.session(&a.token).config(&a_cfg).await;
     assert_eq!(
         (mine.status, mine.body["metric_name"].as_str()),
         (200, Some("iso_total"))
@@ -173,11 +185,11 @@ async fn another_tenants_ids_are_not_found_on_every_route() {
 
 #[tokio::test]
 async fn no_session_or_a_deleted_users_session_is_refused_everywhere() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let cfg = config_id(&app, &a, "iso_total").await;
     for (method, path, body) in authenticated_routes(&a, &cfg) {
-        let r = app.call(method, &path, None, body).await;
+        let r = send(&app, method, &path, None, body.as_ref()).await;
         assert!(
             is_error(&r, 401),
             "{method} {path} without a token -> {} {:?}",
@@ -185,17 +197,10 @@ async fn no_session_or_a_deleted_users_session_is_refused_everywhere() {
             r.body
         );
     }
-    let r = app
-        .call(
-            "DELETE",
-            "/api/v1/auth/me",
-            Some(&a.token),
-            Some(json!({"password": a.password})),
-        )
-        .await;
+    let r = app.session(&a.token).delete_account(&a.password).await;
     assert_eq!(r.status, 204);
     for (method, path, body) in authenticated_routes(&a, &cfg) {
-        let r = app.call(method, &path, Some(&a.token), body.clone()).await;
+        let r = send(&app, method, &path, Some(&a.token), body.as_ref()).await;
         assert!(
             is_error(&r, 401),
             "{method} {path} as a deleted user -> {} {:?}",
@@ -203,28 +208,18 @@ async fn no_session_or_a_deleted_users_session_is_refused_everywhere() {
             r.body
         );
         let cookie = app
-            .client
-            .request(method.parse().unwrap_or_default(), app.url(&path))
-            .header("Cookie", format!("pushgate_access={}", a.token))
+            .request(method, &path)
+            .header("Cookie", &format!("pushgate_access={}", a.token))
             .header("Content-Type", "application/json")
             .body(body.map(|b| b.to_string()).unwrap_or_default())
             .send()
-            .await
-            .expect("an answer");
+            .await;
         assert_eq!(
-            cookie.status(),
-            401,
+            cookie.status, 401,
             "{method} {path} with a deleted user's cookie"
         );
     }
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/auth/refresh",
-            None,
-            Some(json!({"refresh_token": a.refresh_token})),
-        )
-        .await;
+    let r = app.refresh(&a.refresh_token).await;
     assert!(
         is_error(&r, 401),
         "a deleted user's refresh token: {} {:?}",
@@ -235,7 +230,7 @@ async fn no_session_or_a_deleted_users_session_is_refused_everywhere() {
 
 #[tokio::test]
 async fn a_key_only_ever_writes_its_own_tenants_series() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let b = app.signup().await;
     let bt = b.user_id.as_str();
@@ -248,22 +243,19 @@ async fn a_key_only_ever_writes_its_own_tenants_series() {
     ];
     for body in attempts {
         let r = app
-            .client
-            .post(app.url(&format!("/api/v1/metrics?k={}", b.key.public)))
+            .request("POST", &format!("/api/v1/metrics?k={}", b.key.public))
             .header("X-API-Key", &a.key.public)
             .header("X-API-Secret", &a.key.secret)
             .header("X-Tenant", bt)
             .header("X-Scope-OrgID", bt)
             .body(body.to_string())
             .send()
-            .await
-            .expect("an answer");
-        assert!(r.status().as_u16() < 500);
+            .await;
+        assert!(r.status < 500);
     }
     // A's public key with B's secret is no credential at all
     let r = app
-        .client
-        .post(app.url("/api/v1/metrics"))
+        .request("POST", "/api/v1/metrics")
         .header("X-API-Key", &a.key.public)
         .header("X-API-Secret", &b.key.secret)
         .body(
@@ -271,9 +263,8 @@ async fn a_key_only_ever_writes_its_own_tenants_series() {
                 .to_string(),
         )
         .send()
-        .await
-        .expect("an answer");
-    assert_eq!(r.status(), 401);
+        .await;
+    assert_eq!(r.status, 401);
     let marker = json!({"metrics": [{"name": "iso_done_total", "type": "counter", "value": 1}]});
     assert_eq!(app.push(&a.key, marker).await.status, 200);
     app.pushgateway_shows("iso_done_total", &[("tenant", a.user_id.as_str())], 1.0)

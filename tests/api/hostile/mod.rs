@@ -37,7 +37,7 @@ async fn send(app: &TestApp, a: &Account, case: &Case) -> Result<Response, Strin
         .send()
         .await
         .map_err(|e| format!("{}: no answer ({e})", case.what))?;
-    Ok(TestApp::read(resp).await)
+    Ok(Response::read(resp).await)
 }
 
 /// What every answer must satisfy whatever was sent: no 5xx, errors in the one JSON shape,
@@ -89,7 +89,7 @@ fn check(case: &Case, r: &Response) -> Result<(), String> {
 /// After everything hostile: the server answers, the Pushgateway has never refused a push,
 /// and a valid push still arrives.
 pub async fn pushgateway_still_accepts(app: &TestApp, a: &Account) {
-    let r = app.call("GET", "/api/v1/health/ready", None, None).await;
+    let r = app.ready().await;
     assert_eq!(
         r.status, 200,
         "the server and its dependencies answer: {:?}",
@@ -104,12 +104,7 @@ pub async fn pushgateway_still_accepts(app: &TestApp, a: &Account) {
     assert_eq!(r.status, 200, "{:?}", r.body);
     app.pushgateway_shows("after_corpus_total", &[("tenant", a.user_id.as_str())], 1.0)
         .await;
-    let text = app.pushgateway.metrics_text().await;
-    assert_eq!(
-        exposition::find(&text, "push_failure_time_seconds", &[("job", "pushgate")]),
-        Some(0.0),
-        "the Pushgateway never refused a push"
-    );
+    app.pushgateway.assert_never_refused_a_push().await;
 }
 
 #[tokio::test]

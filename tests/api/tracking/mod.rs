@@ -1,19 +1,19 @@
+//! The tracking code as the server serves it: the loader snippet, the per-key and per-config
+//! scripts (configs embedded safely, ETag, CORS), browser pushes (origins, declared metrics,
+//! built-ins), the live view and the dashboard's files. In process: a socket adds nothing.
+
 mod compression;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, in_process_app};
 use serde_json::json;
 
 #[tokio::test]
 async fn snippet_is_small_async_and_has_no_secret() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let r = app
-        .call(
-            "POST",
-            "/api/v1/code-generation",
-            Some(&a.token),
-            Some(json!({"api_key_id": a.key.id, "auto_track": true, "custom_events": true})),
-        )
+        .session(&a.token)
+        .snippet(&json!({"api_key_id": a.key.id, "auto_track": true, "custom_events": true}))
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let snippet = r.body["snippet"].as_str().unwrap();
@@ -26,34 +26,30 @@ async fn snippet_is_small_async_and_has_no_secret() {
     assert!(r.body["tracker_url"].as_str().unwrap().ends_with("a=1&c=1"));
     let other = app.signup().await;
     let r = app
-        .call(
-            "POST",
-            "/api/v1/code-generation",
-            Some(&other.token),
-            Some(json!({"api_key_id": a.key.id})),
-        )
+        .session(&other.token)
+        .snippet(&json!({"api_key_id": a.key.id}))
         .await;
     assert_eq!(r.status, 404, "another tenant's key");
 }
 
 #[tokio::test]
 async fn tracker_js_embeds_configs_safely_with_etag_and_cors() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let r = app.create_config(&a, json!({"name": "</script><script>alert(1)</script>", "metric_name": "clicks_total", "metric_type": "counter", "labels": {"button": "\"</script>"}})).await;
     assert_eq!(r.status, 201);
-    let url = app.url(&format!("/api/v1/tracker.js?k={}&a=1&c=1", a.key.public));
-    let resp = app.client.get(&url).send().await.unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+    let path = format!("/api/v1/tracker.js?k={}&a=1&c=1", a.key.public);
+    let resp = app.request("GET", &path).send().await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.headers["access-control-allow-origin"], "*");
     assert!(
-        resp.headers()["content-type"]
+        resp.headers["content-type"]
             .to_str()
             .unwrap()
             .starts_with("text/javascript")
     );
-    let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
-    let body = resp.text().await.unwrap();
+    let etag = resp.headers["etag"].to_str().unwrap().to_owned();
+    let body = resp.body.as_str().unwrap();
     // The library's short keys (name, type, labels), the value escaped for a <script>.
     assert!(
         body.contains(
@@ -68,33 +64,22 @@ async fn tracker_js_embeds_configs_safely_with_etag_and_cors() {
     assert!(!body.contains(&a.key.secret));
     assert!(!body.contains("/*PUSHGATE_CONFIG*/null"));
     let again = app
-        .client
-        .get(&url)
-        .header("If-None-Match", etag)
+        .request("GET", &path)
+        .header("If-None-Match", &etag)
         .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 304);
+        .await;
+    assert_eq!(again.status, 304);
 
     let unknown = app
-        .client
-        .get(app.url("/api/v1/tracker.js?k=pk_nope"))
+        .request("GET", "/api/v1/tracker.js?k=pk_nope")
         .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 200);
-    assert!(unknown.text().await.unwrap().contains("console.warn"));
+        .await;
+    assert_eq!(unknown.status, 200);
+    assert!(unknown.body.as_str().unwrap().contains("console.warn"));
 
     let code = app
-        .call(
-            "POST",
-            &format!(
-                "/api/v1/metric-configs/{}/generate-code",
-                r.body["id"].as_str().unwrap()
-            ),
-            Some(&a.token),
-            Some(json!({"api_key_id": a.key.id})),
-        )
+        .session(&a.token)
+        .generate_code(r.body["id"].as_str().unwrap(), &a.key.id)
         .await;
     assert_eq!(code.status, 200);
     let code = code.body["code"].as_str().unwrap();
@@ -104,44 +89,30 @@ async fn tracker_js_embeds_configs_safely_with_etag_and_cors() {
             && code.contains("clicks_total")
     );
 
-    let client = app.call("GET", "/api/v1/client", None, None).await;
+    let client = app.request("GET", "/api/v1/client").send().await;
     assert!(client.body["size_bytes"].as_u64().unwrap() > 1000);
-    assert_eq!(
-        app.client
-            .get(app.url("/api/v1/client/script.js"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let script = app.request("GET", "/api/v1/client/script.js").send().await;
+    assert_eq!(script.status, 200);
 }
 
 async fn browser_push(app: &TestApp, key: &str, origin: &str, body: serde_json::Value) -> u16 {
-    app.client
-        .post(app.url(&format!("/api/v1/metrics?k={key}")))
+    app.request("POST", &format!("/api/v1/metrics?k={key}"))
         .header("Origin", origin)
         .header("Content-Type", "text/plain")
         .body(body.to_string())
         .send()
         .await
-        .unwrap()
-        .status()
-        .as_u16()
+        .status
 }
 
 #[tokio::test]
 async fn browser_pushes_are_limited_to_allowed_origins_declared_metrics_and_builtins() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     app.create_config(&a, json!({"name": "c", "metric_name": "clicks_total", "metric_type": "counter", "labels": {"button": null}})).await;
     let r = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/apikeys/{}", a.key.id),
-            Some(&a.token),
-            Some(json!({"allowed_origins": ["http://shop.test"]})),
-        )
+        .session(&a.token)
+        .update_key(&a.key.id, &json!({"allowed_origins": ["http://shop.test"]}))
         .await;
     assert_eq!(r.status, 200);
     let declared = json!({"metrics": [{"name": "clicks_total", "type": "counter", "value": 1, "labels": {"button": "buy"}}, {"name": "page_views_total", "type": "counter", "value": 1, "labels": {"path": "/"}}]});
@@ -178,23 +149,21 @@ async fn browser_pushes_are_limited_to_allowed_origins_declared_metrics_and_buil
     .await;
 
     let pre = app
-        .client
-        .request(reqwest::Method::OPTIONS, app.url("/api/v1/metrics"))
+        .request("OPTIONS", "/api/v1/metrics")
         .header("Origin", "http://anything.test")
         .header("Access-Control-Request-Method", "POST")
         .send()
-        .await
-        .unwrap();
-    assert!(pre.status().is_success());
+        .await;
+    assert!((200..300).contains(&pre.status));
     assert_eq!(
-        pre.headers()["access-control-allow-origin"],
+        pre.headers["access-control-allow-origin"],
         "http://anything.test"
     );
 }
 
 #[tokio::test]
 async fn live_view_shows_what_arrived_for_this_tenant_only() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let b = app.signup().await;
     app.push(&a.key, json!({"metrics": [{"name": "seen_total", "type": "counter", "value": 1}, {"name": "seen_total", "type": "counter", "value": -1}]})).await;
@@ -203,7 +172,7 @@ async fn live_view_shows_what_arrived_for_this_tenant_only() {
         json!({"metrics": [{"name": "b_only_total", "type": "counter", "value": 1}]}),
     )
     .await;
-    let r = app.call("GET", "/api/v1/live", Some(&a.token), None).await;
+    let r = app.session(&a.token).live().await;
     assert_eq!(r.status, 200);
     let metrics = r.body["metrics"].as_array().unwrap();
     assert_eq!(metrics.len(), 1, "{metrics:?}");
@@ -216,19 +185,19 @@ async fn live_view_shows_what_arrived_for_this_tenant_only() {
 
 #[tokio::test]
 async fn dashboard_is_served_with_its_security_headers() {
-    let app = spawn_app().await;
-    let r = app.client.get(app.url("/")).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["x-frame-options"], "DENY");
-    let csp = r.headers()["content-security-policy"]
+    let app = in_process_app().await;
+    let r = app.request("GET", "/").send().await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    let csp = r.headers["content-security-policy"]
         .to_str()
         .unwrap()
         .to_owned();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
-    assert!(r.text().await.unwrap().contains("app.js"));
-    let js = app.client.get(app.url("/app.js")).send().await.unwrap();
+    assert!(r.body.as_str().unwrap().contains("app.js"));
+    let js = app.request("GET", "/app.js").send().await;
     assert!(
-        js.headers()["content-type"]
+        js.headers["content-type"]
             .to_str()
             .unwrap()
             .starts_with("text/javascript")
@@ -237,12 +206,15 @@ async fn dashboard_is_served_with_its_security_headers() {
 
 #[tokio::test]
 async fn tracker_routes_serve_the_minified_copy_and_spell_out_only_options_that_are_off() {
-    let app = spawn_app().await;
+    let app = in_process_app().await;
     let a = app.signup().await;
     let get = |query: String| {
-        let url = app.url(&format!("/api/v1/tracker.js?k={}&{query}", a.key.public));
-        let client = app.client.clone();
-        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+        let path = format!("/api/v1/tracker.js?k={}&{query}", a.key.public);
+        let app = &app;
+        async move {
+            let r = app.request("GET", &path).send().await;
+            r.body.as_str().unwrap().to_owned()
+        }
     };
     let on = get("a=1&c=1".into()).await;
     assert!(
@@ -255,9 +227,9 @@ async fn tracker_routes_serve_the_minified_copy_and_spell_out_only_options_that_
     assert!(off.contains(r#""custom_events":false"#) && !off.contains(r#""auto_track""#));
 
     // What the server sends is the committed minified copy (CI checks it matches tracker.js).
-    let min = include_str!("../../frontend/tracker/tracker.min.js");
-    let generic = app.client.get(app.url("/api/v1/client/script.js")).send();
-    assert_eq!(generic.await.unwrap().text().await.unwrap(), min);
+    let min = include_str!("../../../frontend/tracker/tracker.min.js");
+    let generic = app.request("GET", "/api/v1/client/script.js").send().await;
+    assert_eq!(generic.body.as_str().unwrap(), min);
     let (head, tail) = min.split_once("/*PUSHGATE_CONFIG*/null").unwrap();
     assert!(on.starts_with(head) && on.ends_with(tail));
 }

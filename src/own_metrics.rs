@@ -6,7 +6,7 @@ use prometheus::{
 };
 
 #[derive(Clone)]
-pub struct GatewayMetrics {
+pub struct OwnMetrics {
     registry: Registry,
     pub ingest_requests: IntCounterVec,
     pub items_accepted: IntCounter,
@@ -20,7 +20,7 @@ pub struct GatewayMetrics {
     pub checkpoint_failures: IntCounter,
 }
 
-impl GatewayMetrics {
+impl OwnMetrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let m = Self {
