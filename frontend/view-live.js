@@ -67,6 +67,32 @@ function metricCard(m) {
   };
 }
 
+/** `job="nightly", instance="db1"`: a group's grouping key, `exported_` dropped for reading. */
+export function groupingKeyText(labels) {
+  return Object.entries(labels || {})
+    .map(([name, value]) => `${name.replace(/^exported_(job|instance|tenant)$/, '$1')}="${value}"`)
+    .join(', ');
+}
+
+/** The tenant's Pushgateway API groups (jobs pushing with a client library), newest push first. */
+function groupsList(groups, now) {
+  if (!groups.length) {
+    return h('p', { class: 'muted empty-inline' },
+      'No groups: jobs that push with a Prometheus client library (PUT/POST /metrics/job/…) appear here.');
+  }
+  const sorted = [...groups].sort((a, b) => String(b.last_push).localeCompare(String(a.last_push)));
+  return h('ul', { class: 'cards cards-grid', 'data-testid': 'groups' }, sorted.map((g) => {
+    const pushed = parseDate(g.last_push);
+    return h('li', { class: 'card group-card' },
+      h('h3', { class: 'mono break' }, groupingKeyText(g.labels)),
+      h('dl', { class: 'stats' },
+        h('div', {}, h('dt', {}, 'Series'), h('dd', { class: 'num' }, fmtNumber(g.series))),
+        h('div', {}, h('dt', {}, 'Last push'), h('dd', {}, pushed
+          ? h('time', { datetime: pushed.toISOString(), title: fmtDateTime(g.last_push) }, fmtRelative(g.last_push, now))
+          : h('span', { class: 'muted' }, 'never')))));
+  }));
+}
+
 export function renderLive(view) {
   const statusText = h('span', { class: 'live-status-text' }, 'Loading…');
   const dot = h('span', { class: 'live-dot', 'aria-hidden': 'true' });
@@ -77,6 +103,7 @@ export function renderLive(view) {
   const metricsBody = h('div', { class: 'list' }, skeleton(3, 'Loading live data…'));
   const cardList = h('ul', { class: 'cards cards-grid live-grid', 'data-testid': 'live-list' });
   const rejBody = h('div', { class: 'list' });
+  const groupsBody = h('div', { class: 'list' });
   const cards = new Map();
 
   let timer = null;
@@ -92,6 +119,10 @@ export function renderLive(view) {
         h('p', { class: 'live-status' }, dot, statusText), pauseBtn, grafanaSlot)),
     errorSlot,
     h('section', { class: 'section', 'aria-labelledby': 'live-metrics-title' }, windowTitle, metricsBody),
+    h('section', { class: 'section', 'aria-labelledby': 'live-groups-title' },
+      h('h2', { id: 'live-groups-title' }, 'Pushgateway groups'),
+      h('p', { class: 'hint' }, 'Each job and grouping key pushed through the Pushgateway API, with its last push. A group leaves when it has not been pushed for the series TTL.'),
+      groupsBody),
     h('section', { class: 'section', 'aria-labelledby': 'live-rej-title' },
       h('h2', { id: 'live-rej-title' }, 'Recent rejections'),
       h('p', { class: 'hint' }, 'Items that were refused, newest first, with the reason.'),
@@ -150,6 +181,8 @@ export function renderLive(view) {
         }
       }
     }
+
+    replace(groupsBody, groupsList(data.groups || [], now));
 
     const rej = data.recent_rejections || [];
     if (!rej.length) {

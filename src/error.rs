@@ -54,6 +54,13 @@ pub enum ApiError {
     Validation(FieldErrors),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A request refused whole, for the reasons listed in `details` (400).
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        message: String,
+        details: Value,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("wrong e-mail or password")]
@@ -107,7 +114,9 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Validation(_) => "validation_failed",
-            Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::Refused { code, .. }
+            | Self::Unprocessable { code, .. } => code,
             Self::Unauthorized(_) => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) => "forbidden",
@@ -126,7 +135,7 @@ impl ApiError {
     fn details(&self) -> Value {
         match self {
             Self::Validation(fields) => json!({ "fields": fields }),
-            Self::Unprocessable { details, .. } => details.clone(),
+            Self::Unprocessable { details, .. } | Self::Refused { details, .. } => details.clone(),
             Self::PayloadTooLarge { limit } => json!({ "limit": "max_body_bytes", "value": limit }),
             Self::NotReady { checks, .. } => json!({ "checks": checks }),
             _ => Value::Null,
@@ -150,6 +159,8 @@ pub fn causes(e: &dyn std::error::Error) -> String {
     text
 }
 
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 /// The JSON body every error response carries.
 fn error_body(code: &str, message: &str, details: Value) -> Value {
     json!({ "error": { "code": code, "message": message, "details": details } })
@@ -164,7 +175,9 @@ pub fn prometheus_error_body(error_type: &str, message: &str) -> Value {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Validation(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::BadRequest { .. } | Self::Refused { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::NoSuchEndpoint { .. } => StatusCode::NOT_FOUND,
@@ -186,6 +199,13 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let Self::RateLimited { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let Self::Unavailable(_) = self {
+            // clients that retry (OTLP exporters, the tracking code) wait this long
+            response.insert_header((
+                header::RETRY_AFTER,
+                UNAVAILABLE_RETRY_AFTER_SECS.to_string(),
+            ));
         }
         if let Self::Unauthorized(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
@@ -214,5 +234,51 @@ impl From<crate::db::PoolError> for ApiError {
     fn from(e: crate::db::PoolError) -> Self {
         tracing::warn!(error = %e, "database pool unavailable");
         Self::Unavailable("the database")
+    }
+}
+
+/// `google.rpc.Status`, the body OTLP/HTTP gives every 4xx and 5xx answer; its `details`
+/// (field 3) are left out.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+}
+
+impl ApiError {
+    /// The answer to an OTLP/HTTP request: the same status and headers, with the body an OTLP
+    /// client expects, a `Status` in the request's own encoding (protobuf, or its JSON form).
+    pub fn otlp_response(&self, protobuf: bool) -> HttpResponse {
+        let mut response = self.error_response();
+        // gRPC status codes, for the client's log (OTLP clients act on the HTTP status)
+        let code = match self.status_code().as_u16() {
+            400 | 413 | 415 => 3,
+            401 => 16,
+            403 => 7,
+            404 => 5,
+            429 => 8,
+            503 => 14,
+            _ => 13,
+        };
+        let status = RpcStatus {
+            code,
+            message: self.to_string(),
+        };
+        let (content_type, body) = if protobuf {
+            (
+                "application/x-protobuf",
+                prost::Message::encode_to_vec(&status),
+            )
+        } else {
+            let json = json!({ "code": status.code, "message": status.message });
+            ("application/json", json.to_string().into_bytes())
+        };
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(content_type),
+        );
+        response.set_body(actix_web::body::BoxBody::new(body))
     }
 }

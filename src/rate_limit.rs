@@ -97,7 +97,7 @@ impl KeyExtractor for BrowserIp {
     }
 }
 
-/// Per API key (ingestion), from `X-API-Key` or `?k=`.
+/// Per API key (ingestion), from `X-API-Key`, `?k=` or the user of HTTP basic auth.
 #[derive(Clone)]
 pub struct ByApiKey;
 
@@ -116,7 +116,14 @@ impl KeyExtractor for ByApiKey {
                 .find_map(|p| p.strip_prefix("k="))
                 .map(str::to_owned)
         };
-        Ok(header.or_else(query))
+        let basic = || {
+            req.headers()
+                .get(actix_web::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(crate::ingest::credentials::basic_auth)
+                .map(|(key, _)| key)
+        };
+        Ok(header.or_else(query).or_else(basic))
     }
     fn exceed_rate_limit_response(
         &self,

@@ -38,6 +38,11 @@ pub enum Reason {
     NameConflict(NameConflict),
     /// The tenant holds `limit` active series already.
     SeriesLimit { active: usize, limit: usize },
+    /// The series exists and belongs to someone else: the Pushgateway API group with these
+    /// labels, or (`None`) the series' other pushes (JSON batches, OTLP).
+    SeriesTaken { group: Option<LabelSet> },
+    /// A delta histogram's buckets are not those the series counts in.
+    BoundsChanged,
 }
 
 /// What applying a batch did.

@@ -5,8 +5,13 @@
 //! see is made by ingestion.
 
 mod apply;
+mod copy;
 mod dedupe;
+mod group_judge;
+mod groups;
 mod intern;
+mod points;
+pub mod pushed;
 mod series;
 pub mod snapshot;
 mod state;
@@ -14,11 +19,13 @@ mod summary;
 
 pub use apply::{Applied, Reason, Rejection, Sample};
 pub use dedupe::BatchKey;
+pub use groups::{GROUP_PUSH_TIME, GroupInfo, GroupMode, GroupRefusal};
 pub use series::{SeriesShape, Update};
 pub use snapshot::Snapshot;
 
-use crate::domain::{MetricKind, NameClaims, NameConflict, UserId};
+use crate::domain::{LabelSet, MetricKind, NameClaims, NameConflict, UserId};
 use parking_lot::Mutex;
+use pushed::{GroupFamily, PointSample};
 use state::{Context, State};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,14 +62,56 @@ impl Aggregator {
         rejections: Vec<Rejection>,
         declared_claims: &NameClaims,
     ) -> Applied {
-        let context = Context {
-            now: unix_now(),
-            max_series: self.max_series_per_tenant,
-            declared_claims,
-        };
+        let context = self.context(declared_claims);
         self.state
             .lock()
             .apply_batch(tenant, batch_key, total, samples, rejections, context)
+    }
+
+    /// Applies one Pushgateway API push to the tenant's group `labels` (its grouping key as
+    /// exposed), whole or not at all; returns the group's series count after it. Judged under
+    /// the lock against the state and `declared_claims`, like a batch.
+    pub fn push_group(
+        &self,
+        tenant: UserId,
+        labels: LabelSet,
+        mode: GroupMode,
+        families: &[GroupFamily],
+        declared_claims: &NameClaims,
+    ) -> Result<usize, GroupRefusal> {
+        let context = self.context(declared_claims);
+        self.state
+            .lock()
+            .push_group(tenant, labels, mode, families, context)
+    }
+
+    /// Drops the tenant's group `labels` and its series; whether there was one.
+    pub fn delete_group(&self, tenant: UserId, labels: LabelSet) -> bool {
+        self.state.lock().delete_group(tenant, labels)
+    }
+
+    /// Applies data points one by one (OTLP); returns the positions of those left out.
+    pub fn apply_points(
+        &self,
+        tenant: UserId,
+        points: &[PointSample],
+        declared_claims: &NameClaims,
+    ) -> Vec<(usize, Reason)> {
+        let context = self.context(declared_claims);
+        self.state.lock().apply_points(tenant, points, context)
+    }
+
+    /// The tenant's groups with their last push time (the dashboard's live view).
+    pub fn tenant_groups(&self, tenant: UserId) -> Vec<GroupInfo> {
+        self.state.lock().tenant_groups(tenant)
+    }
+
+    fn context<'a>(&self, declared_claims: &'a NameClaims) -> Context<'a> {
+        Context {
+            now: unix_now(),
+            max_series: self.max_series_per_tenant,
+            declared_claims,
+        }
     }
 
     /// Copies the state for a checkpoint and the sinks, first dropping series idle for longer
@@ -127,9 +176,11 @@ impl Aggregator {
         state.claims.conflict(name, kind)
     }
 
-    /// Drops every series of `tenant` (account deleted): gone from the next push.
+    /// Drops every series and group of `tenant` (account deleted): gone from the next push.
     pub fn remove_tenant(&self, tenant: UserId) {
-        self.state.lock().retain(|_, key, _| key.tenant != tenant);
+        let mut state = self.state.lock();
+        state.retain(|_, key, _| key.tenant != tenant);
+        state.groups.retain(|key, _| key.tenant != tenant);
     }
 
     /// Drops a tenant's series of one metric (config deleted or its shape changed).

@@ -1,6 +1,9 @@
 //! One series' state and the per-type merge rules: counters add, gauges set/add, histograms
 //! count observations into buckets, summaries keep sum, count and a sliding quantile window.
+//! Values a client computed itself (`CurrentValue`) replace the state, or add to it for a
+//! delta.
 
+use super::pushed::{CurrentValue, HistogramCounts, SummaryValues, Temporality};
 use super::summary::SlidingQuantiles;
 use crate::domain::{MetricKind, MetricSchema};
 use std::sync::Arc;
@@ -29,7 +32,13 @@ pub enum SeriesValue {
         count: u64,
         window: Box<SlidingQuantiles>,
     },
+    /// a summary whose quantiles a client library computed (the Pushgateway API): kept as sent
+    PushedSummary(Box<SummaryValues>),
 }
+
+/// A delta could not be added: the histogram's buckets are not those the series counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoundsChanged;
 
 /// Sums of finite values can still overflow to an infinity, which would then be pushed for
 /// good: saturate at the largest finite value instead (far past any meaningful total).
@@ -55,6 +64,62 @@ impl SeriesValue {
                 window: Box::new(SlidingQuantiles::new(now)),
             },
         }
+    }
+
+    /// A series that starts with a value its client computed.
+    pub fn from_current(value: &CurrentValue) -> Self {
+        match value {
+            CurrentValue::Counter(v) => Self::Counter(*v),
+            CurrentValue::Gauge(v) => Self::Gauge(*v),
+            CurrentValue::Histogram(h) => Self::Histogram {
+                bounds: h.bounds.clone(),
+                counts: h.counts.clone(),
+                sum: h.sum,
+                count: h.count,
+            },
+            CurrentValue::Summary(s) => Self::PushedSummary(Box::new(s.clone())),
+        }
+    }
+
+    /// Merges a value its client computed: a cumulative one replaces the state, a delta is
+    /// added to it (a histogram's only onto the same buckets). The kind matches: the
+    /// aggregator checks the family's type first.
+    pub fn merge(
+        &mut self,
+        value: &CurrentValue,
+        temporality: Temporality,
+    ) -> Result<(), BoundsChanged> {
+        match (self, value, temporality) {
+            (this, value, Temporality::Cumulative) => *this = Self::from_current(value),
+            (Self::Counter(v), CurrentValue::Counter(x), Temporality::Delta)
+            | (Self::Gauge(v), CurrentValue::Gauge(x), Temporality::Delta) => *v = finite(*v + x),
+            (
+                Self::Histogram {
+                    bounds,
+                    counts,
+                    sum,
+                    count,
+                },
+                CurrentValue::Histogram(HistogramCounts {
+                    bounds: delta_bounds,
+                    counts: delta_counts,
+                    sum: delta_sum,
+                    count: delta_count,
+                }),
+                Temporality::Delta,
+            ) => {
+                if bounds != delta_bounds {
+                    return Err(BoundsChanged);
+                }
+                for (c, d) in counts.iter_mut().zip(delta_counts.iter()) {
+                    *c = c.saturating_add(*d);
+                }
+                *sum = finite(*sum + delta_sum);
+                *count = count.saturating_add(*delta_count);
+            }
+            (this, value, Temporality::Delta) => *this = Self::from_current(value),
+        }
+        Ok(())
     }
 
     /// Applies one update. The validator guarantees the update fits the type; a mismatch is
@@ -111,6 +176,7 @@ impl<'a> SeriesShape<'a> {
             SeriesValue::Summary { quantiles, .. } => {
                 (MetricKind::Summary, None, Some(&**quantiles))
             }
+            SeriesValue::PushedSummary(s) => (MetricKind::Summary, None, Some(&*s.quantiles)),
         };
         Self {
             kind,

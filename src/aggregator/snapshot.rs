@@ -1,6 +1,7 @@
 //! A consistent copy of the whole state, taken under the lock: what is checkpointed to
 //! Postgres and then handed to every sink, so they never disagree.
 
+use super::pushed::SummaryValues;
 use super::series::SeriesValue;
 use super::summary::SlidingQuantiles;
 use crate::domain::{LabelSet, MetricKind, UserId};
@@ -10,6 +11,9 @@ use std::sync::Arc;
 #[derive(Serialize, Deserialize, Debug, Default)]
 pub struct Snapshot {
     pub families: Vec<FamilySnapshot>,
+    /// the tenants' Pushgateway API groups (their series are in `families`)
+    #[serde(default)]
+    pub groups: Vec<GroupSnapshot>,
     /// the aggregator's generation when it was taken (not stored in checkpoints)
     #[serde(skip)]
     pub generation: u64,
@@ -35,6 +39,18 @@ pub struct SeriesSnapshot {
     /// whether the series belongs to a declared config (dropped when that config changes)
     pub declared: bool,
     pub value: ValueSnapshot,
+}
+
+/// One group of one tenant (the Pushgateway API's grouping key) and which series it holds.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct GroupSnapshot {
+    pub tenant: UserId,
+    /// the grouping key as exposed (`exported_job`, …)
+    pub labels: LabelSet,
+    /// Unix seconds of its last push
+    pub last_push: i64,
+    /// (family, series) positions in the snapshot's `families`
+    pub members: Vec<(u32, u32)>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -90,6 +106,12 @@ pub(super) fn snapshot_value(value: &mut SeriesValue, now: i64) -> ValueSnapshot
             sum: *sum,
             count: *count,
         },
+        SeriesValue::PushedSummary(s) => ValueSnapshot::Summary {
+            quantiles: s.quantiles.clone(),
+            values: s.values.to_vec(),
+            sum: s.sum,
+            count: s.count,
+        },
     }
 }
 
@@ -120,5 +142,25 @@ pub(super) fn restore_value(value: ValueSnapshot, now: i64) -> SeriesValue {
             count,
             window: Box::new(SlidingQuantiles::new(now)),
         },
+    }
+}
+
+/// A group member's value from a checkpoint: a summary keeps the quantiles its client sent.
+pub(super) fn restore_pushed_value(value: ValueSnapshot, now: i64) -> SeriesValue {
+    match value {
+        ValueSnapshot::Summary {
+            quantiles,
+            values,
+            sum,
+            count,
+        } if values.len() == quantiles.len() => {
+            SeriesValue::PushedSummary(Box::new(SummaryValues {
+                quantiles,
+                values: values.into(),
+                sum,
+                count,
+            }))
+        }
+        other => restore_value(other, now),
     }
 }

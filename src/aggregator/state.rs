@@ -4,11 +4,12 @@
 
 use super::apply::{Applied, Reason, Rejection, Sample};
 use super::dedupe::{BatchKey, Dedupe};
+use super::groups::{Group, GroupKey};
 use super::intern::LabelInterner;
 use super::series::SeriesValue;
-use super::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, restore_value, snapshot_value};
-use crate::domain::{LabelSet, MetricKind, NameClaims, UserId};
+use crate::domain::{LabelSet, MetricKind, MetricSchema, NameClaims, UserId};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Hash, PartialEq, Eq, Clone)]
 pub(super) struct SeriesKey {
@@ -20,6 +21,8 @@ pub(super) struct Series {
     pub(super) value: SeriesValue,
     pub(super) touched: i64,
     pub(super) declared: bool,
+    /// the Pushgateway API group that owns it: only that group's pushes change it
+    pub(super) group: Option<Arc<GroupKey>>,
 }
 
 pub(super) struct Family {
@@ -39,6 +42,17 @@ pub(super) struct State {
     pub(super) earliest_touched: Option<i64>,
     dedupe: Dedupe,
     pub(super) labels: LabelInterner,
+    /// the tenants' Pushgateway API groups (`groups.rs`)
+    pub(super) groups: HashMap<Arc<GroupKey>, Group>,
+}
+
+/// Which series an upsert is about.
+pub(super) struct Target<'a> {
+    pub(super) tenant: UserId,
+    pub(super) name: &'a str,
+    pub(super) schema: &'a Arc<MetricSchema>,
+    pub(super) declared: bool,
+    pub(super) labels: &'a LabelSet,
 }
 
 impl State {
@@ -87,45 +101,90 @@ impl State {
         sample: &Sample,
         context: Context<'_>,
     ) -> Result<(), Reason> {
-        let kind = sample.schema.kind;
-        match self.families.get(&sample.name) {
-            Some(family) if family.kind != kind => {
-                return Err(Reason::KindConflict {
-                    existing: family.kind,
-                });
-            }
-            Some(_) => {}
+        let target = Target {
+            tenant,
+            name: &sample.name,
+            schema: &sample.schema,
+            declared: sample.declared,
+            labels: &sample.labels,
+        };
+        let now = context.now;
+        self.upsert(
+            &target,
+            context,
+            |value| {
+                value.apply(sample.update, now);
+                Ok(())
+            },
+            || {
+                let mut value = SeriesValue::new(&sample.schema, now);
+                value.apply(sample.update, now);
+                value
+            },
+        )
+    }
+
+    /// Whether a family `name` of `kind` may take a new series: its type, and when the family
+    /// is new, the names every live family and (unless it is that config) every config claims.
+    pub(super) fn check_family(
+        &self,
+        name: &str,
+        kind: MetricKind,
+        declared: bool,
+        context: Context<'_>,
+    ) -> Result<(), Reason> {
+        match self.families.get(name) {
+            Some(family) if family.kind != kind => Err(Reason::KindConflict {
+                existing: family.kind,
+            }),
+            Some(_) => Ok(()),
             None => {
-                let conflict = self.claims.conflict(&sample.name, kind).or_else(|| {
+                let conflict = self.claims.conflict(name, kind).or_else(|| {
                     // Configs of other tenants count too, unless this sample is that config.
-                    if sample.declared {
+                    if declared {
                         None
                     } else {
-                        context.declared_claims.conflict(&sample.name, kind)
+                        context.declared_claims.conflict(name, kind)
                     }
                 });
-                if let Some(conflict) = conflict {
-                    return Err(Reason::NameConflict(conflict));
-                }
+                conflict.map_or(Ok(()), |c| Err(Reason::NameConflict(c)))
             }
         }
+    }
+
+    /// Changes one series that is not a group's (`change`), or creates it (`new`) within the
+    /// tenant's series limit, and its family with it.
+    pub(super) fn upsert(
+        &mut self,
+        target: &Target<'_>,
+        context: Context<'_>,
+        change: impl FnOnce(&mut SeriesValue) -> Result<(), Reason>,
+        new: impl FnOnce() -> SeriesValue,
+    ) -> Result<(), Reason> {
+        let kind = target.schema.kind;
+        self.check_family(target.name, kind, target.declared, context)?;
         let mut key = SeriesKey {
-            tenant,
-            labels: sample.labels.clone(),
+            tenant: target.tenant,
+            labels: target.labels.clone(),
         };
         // The common case, an existing series: two lookups, no allocation.
-        if let Some(family) = self.families.get_mut(&sample.name)
+        if let Some(family) = self.families.get_mut(target.name)
             && let Some(series) = family.series.get_mut(&key)
         {
-            series.value.apply(sample.update, context.now);
+            if let Some(group) = &series.group {
+                return Err(Reason::SeriesTaken {
+                    group: Some(group.labels.clone()),
+                });
+            }
+            change(&mut series.value)?;
             series.touched = context.now;
             if family.help.is_none() {
-                family.help.clone_from(&sample.schema.help);
+                family.help.clone_from(&target.schema.help);
             }
             self.generation += 1;
             return Ok(());
         }
-        let count = self.series_per_tenant.entry(tenant).or_default();
+        let count = self.series_per_tenant.entry(target.tenant).or_default();
         if *count >= context.max_series {
             return Err(Reason::SeriesLimit {
                 active: *count,
@@ -133,34 +192,39 @@ impl State {
             });
         }
         *count += 1;
-        if !self.families.contains_key(&sample.name) {
-            self.claims.claim(&sample.name, kind);
+        key.labels = self.labels.intern(&key.labels);
+        let series = Series {
+            value: new(),
+            touched: context.now,
+            declared: target.declared,
+            group: None,
+        };
+        self.family_mut(target.name, target.schema)
+            .series
+            .insert(key, series);
+        self.generation += 1;
+        Ok(())
+    }
+
+    /// The family `name`, created (and its names claimed) if it is new; its help is the
+    /// first one any of its samples brings.
+    pub(super) fn family_mut(&mut self, name: &str, schema: &MetricSchema) -> &mut Family {
+        if !self.families.contains_key(name) {
+            self.claims.claim(name, schema.kind);
         }
-        // a new series only: the name is copied once per series, not per sample
+        // a new family only: the name is copied once per family, not per sample
         let family = self
             .families
-            .entry(sample.name.clone())
+            .entry(name.to_owned())
             .or_insert_with(|| Family {
-                kind,
+                kind: schema.kind,
                 help: None,
                 series: HashMap::new(),
             });
         if family.help.is_none() {
-            family.help.clone_from(&sample.schema.help);
+            family.help.clone_from(&schema.help);
         }
-        key.labels = self.labels.intern(&key.labels);
-        let mut value = SeriesValue::new(&sample.schema, context.now);
-        value.apply(sample.update, context.now);
-        family.series.insert(
-            key,
-            Series {
-                value,
-                touched: context.now,
-                declared: sample.declared,
-            },
-        );
-        self.generation += 1;
-        Ok(())
+        family
     }
 
     pub(super) fn retain(&mut self, keep: impl Fn(&str, &SeriesKey, &Series) -> bool) {
@@ -168,11 +232,17 @@ impl State {
         let mut removed = false;
         for (name, family) in &mut self.families {
             let per_tenant = &mut self.series_per_tenant;
+            let groups = &mut self.groups;
             let before = family.series.len();
             family.series.retain(|key, series| {
                 let kept = keep(name, key, series);
-                if !kept && let Some(n) = per_tenant.get_mut(&key.tenant) {
-                    *n -= 1;
+                if !kept {
+                    if let Some(n) = per_tenant.get_mut(&key.tenant) {
+                        *n -= 1;
+                    }
+                    if let Some(group) = series.group.as_ref().and_then(|g| groups.get_mut(g)) {
+                        group.forget(name, &key.labels);
+                    }
                 }
                 kept
             });
@@ -196,74 +266,13 @@ impl State {
 
     pub(super) fn expire(&mut self, oldest_kept: i64) {
         self.retain(|_, _, series| series.touched >= oldest_kept);
-    }
-
-    pub(super) fn snapshot(&mut self, now: i64) -> Snapshot {
-        self.earliest_touched = self
-            .families
-            .values()
-            .flat_map(|f| f.series.values())
-            .map(|s| s.touched)
-            .min();
-        let families = self
-            .families
-            .iter_mut()
-            .map(|(name, family)| FamilySnapshot {
-                name: name.clone(),
-                kind: family.kind,
-                help: family.help.clone(),
-                series: family
-                    .series
-                    .iter_mut()
-                    .map(|(key, series)| SeriesSnapshot {
-                        tenant: key.tenant,
-                        labels: key.labels.clone(),
-                        touched: series.touched,
-                        declared: series.declared,
-                        value: snapshot_value(&mut series.value, now),
-                    })
-                    .collect(),
-            })
-            .collect();
-        Snapshot {
-            families,
-            generation: self.generation,
-            ..Snapshot::default()
+        // a group goes with its series: both were last touched by its last push
+        let before = self.groups.len();
+        self.groups
+            .retain(|_, group| group.last_push >= oldest_kept);
+        if self.groups.len() != before {
+            self.generation += 1;
         }
-    }
-
-    /// Replaces everything with a checkpoint's content (the generation still grows).
-    pub(super) fn restore(&mut self, snapshot: Snapshot, now: i64) {
-        let generation = self.generation;
-        *self = State::default();
-        for family in snapshot.families {
-            self.claims.claim(&family.name, family.kind);
-            let mut series = HashMap::with_capacity(family.series.len());
-            for s in family.series {
-                *self.series_per_tenant.entry(s.tenant).or_default() += 1;
-                let labels = self.labels.intern(&s.labels);
-                series.insert(
-                    SeriesKey {
-                        tenant: s.tenant,
-                        labels,
-                    },
-                    Series {
-                        value: restore_value(s.value, now),
-                        touched: s.touched,
-                        declared: s.declared,
-                    },
-                );
-            }
-            self.families.insert(
-                family.name,
-                Family {
-                    kind: family.kind,
-                    help: family.help,
-                    series,
-                },
-            );
-        }
-        self.generation = generation + 1;
     }
 }
 

@@ -3,16 +3,20 @@
 //! million series the first format (one JSON object per series, every id, label and bound
 //! spelled out) was ~6x larger, took seconds to write and left hundreds of MB behind in the
 //! allocator and the database connection's buffers (docs/performance.md). Still JSON (serde,
-//! no hand-written parser), versioned; checkpoints in the first format are still read.
+//! no hand-written parser), versioned; checkpoints of every earlier format are still read.
+//! Version 3 adds the Pushgateway API groups and the quantile values of pushed summaries.
 
-use crate::aggregator::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
+use crate::aggregator::GROUP_PUSH_TIME;
+use crate::aggregator::snapshot::{
+    FamilySnapshot, GroupSnapshot, SeriesSnapshot, Snapshot, ValueSnapshot,
+};
 use crate::domain::{LabelSet, MetricKind, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct Compact {
@@ -22,7 +26,13 @@ struct Compact {
     /// histogram bounds and summary quantiles
     lists: Vec<Arc<[f64]>>,
     families: Vec<Family>,
+    #[serde(default)]
+    groups: Vec<Group>,
 }
+
+/// `[tenant index, label set index, last push, [(family, series) position…]]`
+#[derive(Serialize, Deserialize)]
+struct Group(u32, u32, i64, Vec<(u32, u32)>);
 
 #[derive(Serialize, Deserialize)]
 struct Family {
@@ -44,6 +54,9 @@ enum Value {
     H(u32, Box<[u64]>, f64, u64),
     /// quantiles index, sum, count (the window is not stored: it restarts)
     S(u32, f64, u64),
+    /// quantiles index, their values (`null` for NaN, which JSON cannot write), sum, count:
+    /// a summary whose client computed its quantiles
+    Q(u32, Box<[Option<f64>]>, f64, u64),
 }
 
 /// Numbers distinct values in first-seen order.
@@ -90,6 +103,8 @@ pub fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, serde_json::Error> {
     let families = snapshot
         .families
         .iter()
+        // made again from the groups at every snapshot: not worth storing
+        .filter(|f| f.name != GROUP_PUSH_TIME)
         .map(|f| Family {
             name: f.name.clone(),
             kind: f.kind,
@@ -109,10 +124,24 @@ pub fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, serde_json::Error> {
                         } => Value::H(list_id(bounds), counts.clone(), *sum, *count),
                         ValueSnapshot::Summary {
                             quantiles,
+                            values,
                             sum,
                             count,
-                            ..
-                        } => Value::S(list_id(quantiles), *sum, *count),
+                        } if values.is_empty() => Value::S(list_id(quantiles), *sum, *count),
+                        ValueSnapshot::Summary {
+                            quantiles,
+                            values,
+                            sum,
+                            count,
+                        } => Value::Q(
+                            list_id(quantiles),
+                            values
+                                .iter()
+                                .map(|v| Some(*v).filter(|v| !v.is_nan()))
+                                .collect(),
+                            *sum,
+                            *count,
+                        ),
                     };
                     Series(
                         tenants.id(&s.tenant),
@@ -125,12 +154,25 @@ pub fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, serde_json::Error> {
                 .collect(),
         })
         .collect();
+    let groups = snapshot
+        .groups
+        .iter()
+        .map(|g| {
+            Group(
+                tenants.id(&g.tenant),
+                labels.id(&g.labels),
+                g.last_push,
+                g.members.clone(),
+            )
+        })
+        .collect();
     serde_json::to_vec(&Compact {
         v: VERSION,
         tenants: tenants.values,
         labels: labels.values,
         lists: list_values,
         families,
+        groups,
     })
 }
 
@@ -150,20 +192,25 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, serde_json::Error> {
             .cloned()
             .ok_or_else(|| bad("list index"))
     };
+    let tenant_at = |i: u32| {
+        c.tenants
+            .get(i as usize)
+            .copied()
+            .ok_or_else(|| bad("tenant index"))
+    };
+    let labels_at = |i: u32| {
+        c.labels
+            .get(i as usize)
+            .cloned()
+            .ok_or_else(|| bad("label set index"))
+    };
     let mut families = Vec::with_capacity(c.families.len());
     for f in c.families {
         let mut series = Vec::with_capacity(f.series.len());
         for Series(tenant, labels, touched, declared, value) in f.series {
             series.push(SeriesSnapshot {
-                tenant: *c
-                    .tenants
-                    .get(tenant as usize)
-                    .ok_or_else(|| bad("tenant index"))?,
-                labels: c
-                    .labels
-                    .get(labels as usize)
-                    .cloned()
-                    .ok_or_else(|| bad("label set index"))?,
+                tenant: tenant_at(tenant)?,
+                labels: labels_at(labels)?,
                 touched,
                 declared,
                 value: match value {
@@ -187,6 +234,18 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, serde_json::Error> {
                         sum,
                         count,
                     },
+                    Value::Q(q, values, sum, count) => {
+                        let quantiles = list(q)?;
+                        if values.len() != quantiles.len() {
+                            return Err(bad("summary values do not match its quantiles"));
+                        }
+                        ValueSnapshot::Summary {
+                            quantiles,
+                            values: values.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+                            sum,
+                            count,
+                        }
+                    }
                 },
             });
         }
@@ -197,101 +256,26 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, serde_json::Error> {
             series,
         });
     }
+    let mut groups = Vec::with_capacity(c.groups.len());
+    for Group(tenant, labels, last_push, members) in c.groups {
+        groups.push(GroupSnapshot {
+            tenant: tenant_at(tenant)?,
+            labels: labels_at(labels)?,
+            last_push,
+            members,
+        });
+    }
     Ok(Snapshot {
         families,
+        groups,
         ..Snapshot::default()
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+#[path = "codec_tests.rs"]
+mod tests;
 
-    fn snapshot() -> Snapshot {
-        let (a, b) = (UserId(uuid::Uuid::new_v4()), UserId(uuid::Uuid::new_v4()));
-        let labels: LabelSet = vec![("path".into(), "/\"q\"\n".into())].into();
-        let histogram = ValueSnapshot::Histogram {
-            bounds: vec![0.5, 1.0].into(),
-            counts: vec![1, 2].into(),
-            sum: 2.5,
-            count: 3,
-        };
-        let series = |tenant, value| SeriesSnapshot {
-            tenant,
-            labels: labels.clone(),
-            touched: 1_700_000_000,
-            declared: tenant == a,
-            value,
-        };
-        Snapshot {
-            families: vec![
-                FamilySnapshot {
-                    name: "views_total".into(),
-                    kind: MetricKind::Counter,
-                    help: Some("Views.".into()),
-                    series: vec![
-                        series(a, ValueSnapshot::Counter(3.0)),
-                        series(b, ValueSnapshot::Counter(0.1)),
-                    ],
-                },
-                FamilySnapshot {
-                    name: "load_seconds".into(),
-                    kind: MetricKind::Histogram,
-                    help: None,
-                    series: [a, b].map(|t| series(t, histogram.clone())).into(),
-                },
-                FamilySnapshot {
-                    name: "rtt".into(),
-                    kind: MetricKind::Summary,
-                    help: None,
-                    series: vec![series(
-                        b,
-                        ValueSnapshot::Summary {
-                            quantiles: vec![0.5, 0.99].into(),
-                            values: vec![],
-                            sum: 1.0,
-                            count: 2,
-                        },
-                    )],
-                },
-            ],
-            ..Snapshot::default()
-        }
-    }
-
-    fn as_json(s: &Snapshot) -> serde_json::Value {
-        serde_json::to_value(s).unwrap()
-    }
-
-    #[test]
-    fn round_trip_keeps_every_series_and_shares_tables() {
-        let s = snapshot();
-        let bytes = encode(&s).unwrap();
-        let back = decode(&bytes).unwrap();
-        assert_eq!(as_json(&back), as_json(&s));
-        let c: Compact = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!((c.tenants.len(), c.labels.len(), c.lists.len()), (2, 1, 2));
-        let first = &back.families[0].series;
-        assert!(Arc::ptr_eq(&first[0].labels, &first[1].labels));
-    }
-
-    #[test]
-    fn checkpoints_in_the_first_format_are_still_read() {
-        let s = snapshot();
-        let old = serde_json::to_vec(&s).unwrap();
-        assert_eq!(as_json(&decode(&old).unwrap()), as_json(&s));
-        assert!(encode(&s).unwrap().len() < old.len());
-    }
-
-    #[test]
-    fn broken_indexes_are_errors_not_panics() {
-        let mut c: serde_json::Value =
-            serde_json::from_slice(&encode(&snapshot()).unwrap()).unwrap();
-        c["families"][0]["series"][0][0] = 99.into();
-        assert!(decode(&serde_json::to_vec(&c).unwrap()).is_err());
-        let mut c: serde_json::Value =
-            serde_json::from_slice(&encode(&snapshot()).unwrap()).unwrap();
-        c["families"][1]["series"][0][4]["H"][1] = serde_json::json!([1]);
-        assert!(decode(&serde_json::to_vec(&c).unwrap()).is_err());
-    }
-}
+#[cfg(test)]
+#[path = "codec_groups_tests.rs"]
+mod group_tests;

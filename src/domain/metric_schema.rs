@@ -65,6 +65,16 @@ impl MetricSchema {
         schemas[i].clone()
     }
 
+    /// An undeclared metric whose client sends a help text with it (a `# HELP` line, an OTLP
+    /// description); the shared copy of `undeclared` when the text is empty.
+    pub fn pushed(kind: MetricKind, help: &str) -> Arc<Self> {
+        if help.is_empty() {
+            Self::undeclared(kind)
+        } else {
+            Arc::new(Self::declared(kind, Some(help.to_owned()), None, None))
+        }
+    }
+
     /// A built-in auto-track metric's schema (its help and buckets), one shared copy each.
     pub fn builtin(metric: &BuiltinMetric) -> Arc<Self> {
         static SCHEMAS: OnceLock<HashMap<&'static str, Arc<MetricSchema>>> = OnceLock::new();

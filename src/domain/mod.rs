@@ -18,7 +18,7 @@ mod sql;
 pub use declared_labels::DeclaredLabels;
 pub use email::Email;
 pub use ids::{ApiKeyId, MetricConfigId, UserId};
-pub use label_name::LabelName;
+pub use label_name::{LabelName, SERVER_LABELS, TYPE_LABELS};
 pub use label_set::LabelSet;
 pub use metric_kind::MetricKind;
 pub use metric_name::MetricName;

@@ -93,3 +93,78 @@ fn origin_matches(allowed: &str, origin: &str) -> bool {
         .trim_end_matches('/')
         .eq_ignore_ascii_case(origin.trim_end_matches('/'))
 }
+
+/// The key and secret of a server-side push: `X-API-Key` / `X-API-Secret`, or HTTP basic auth
+/// with the key as user and the secret as password (what the Prometheus client libraries'
+/// basic-auth handlers send).
+pub fn server_credentials(
+    headers: &actix_web::http::header::HeaderMap,
+) -> (Option<String>, Option<String>) {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    if let Some(key) = header("x-api-key") {
+        return (Some(key), header("x-api-secret"));
+    }
+    match headers
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(basic_auth)
+    {
+        Some((key, secret)) => (Some(key), Some(secret)),
+        None => (None, None),
+    }
+}
+
+/// `Basic base64(user:password)`, as RFC 7617 writes it.
+pub fn basic_auth(authorization: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let (scheme, encoded) = authorization.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (n, v) in pairs {
+            h.insert(
+                HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn basic_auth_carries_key_and_secret() {
+        // base64("pk_abc:sk_d:ef"): a colon in the secret stays in the secret
+        let h = headers(&[("authorization", "Basic cGtfYWJjOnNrX2Q6ZWY=")]);
+        assert_eq!(
+            server_credentials(&h),
+            (Some("pk_abc".into()), Some("sk_d:ef".into()))
+        );
+        let h = headers(&[("x-api-key", "pk_1"), ("x-api-secret", "sk_1")]);
+        assert_eq!(
+            server_credentials(&h),
+            (Some("pk_1".into()), Some("sk_1".into()))
+        );
+        for bad in ["Bearer abc", "Basic !!!", "Basic cGtfYWJj"] {
+            assert_eq!(basic_auth(bad), None, "{bad}");
+        }
+    }
+}

@@ -37,25 +37,74 @@ impl From<ItemError> for Rejection {
     }
 }
 
+/// The words for why the aggregate left out something of `metric`: a code and a message that
+/// says what to do. Every intake protocol answers with these.
+pub fn describe(reason: Reason, metric: &str) -> (&'static str, String) {
+    match reason {
+        Reason::Invalid { code, message } => (code, message),
+        Reason::KindConflict { existing } => (
+            "type_conflict",
+            format!(
+                "metric {metric:?} is already pushed as a {existing}; push it as a {existing} or use another name"
+            ),
+        ),
+        Reason::NameConflict(conflict) => ("type_conflict", conflict.to_string()),
+        Reason::SeriesLimit { active, limit } => (
+            "series_limit",
+            format!(
+                "this account already has {active} active series, the limit (max_series_per_tenant) is {limit}: reduce label values or wait for idle series to expire"
+            ),
+        ),
+        Reason::SeriesTaken { group: Some(group) } => (
+            "series_conflict",
+            format!(
+                "a series of {metric:?} with these labels belongs to the Pushgateway API group {}: push it to that group, or give it other labels",
+                show_labels(&group)
+            ),
+        ),
+        Reason::SeriesTaken { group: None } => (
+            "series_conflict",
+            format!(
+                "a series of {metric:?} with these labels is already pushed outside this group (JSON batches or OTLP): give the group's series other labels, or stop the other pushes"
+            ),
+        ),
+        Reason::BoundsChanged => (
+            "buckets_changed",
+            format!(
+                "this delta histogram of {metric:?} has other buckets than its series: keep the buckets, or send cumulative histograms"
+            ),
+        ),
+    }
+}
+
+impl ItemError {
+    /// Refusals of a push that has no items (a family, a data point), listed as if each were
+    /// an item, for the live view and pushgate's own metrics.
+    pub fn listed<'a>(
+        refusals: impl IntoIterator<Item = (&'a str, &'static str, &'a str)>,
+    ) -> Vec<ItemError> {
+        refusals
+            .into_iter()
+            .enumerate()
+            .map(|(index, (name, code, message))| ItemError {
+                index,
+                name: Some(name.to_owned()),
+                code,
+                message: message.to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// `{name="value",…}`, for messages.
+pub fn show_labels(labels: &[(Box<str>, Box<str>)]) -> String {
+    let pairs: Vec<String> = labels.iter().map(|(n, v)| format!("{n}={v:?}")).collect();
+    format!("{{{}}}", pairs.join(","))
+}
+
 impl From<Rejection> for ItemError {
     fn from(r: Rejection) -> Self {
-        let (code, message) = match r.reason {
-            Reason::Invalid { code, message } => (code, message),
-            Reason::KindConflict { existing } => (
-                "type_conflict",
-                format!(
-                    "metric {:?} is already pushed as a {existing}; push it as a {existing} or use another name",
-                    r.metric.as_deref().unwrap_or_default()
-                ),
-            ),
-            Reason::NameConflict(conflict) => ("type_conflict", conflict.to_string()),
-            Reason::SeriesLimit { active, limit } => (
-                "series_limit",
-                format!(
-                    "this account already has {active} active series, the limit (max_series_per_tenant) is {limit}: reduce label values or wait for idle series to expire"
-                ),
-            ),
-        };
+        let (code, message) = describe(r.reason, r.metric.as_deref().unwrap_or_default());
         ItemError {
             index: r.index,
             name: r.metric,

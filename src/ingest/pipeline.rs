@@ -74,7 +74,7 @@ impl Pipeline<'_> {
         Ok(outcome)
     }
 
-    fn record(&self, tenant: UserId, accepted: &[&str], errors: &[ItemError]) {
+    pub(super) fn record(&self, tenant: UserId, accepted: &[&str], errors: &[ItemError]) {
         self.metrics.items_accepted.inc_by(accepted.len() as u64);
         for e in errors {
             self.metrics

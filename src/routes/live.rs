@@ -10,6 +10,27 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+/// The tenant's Pushgateway API groups: grouping key, last push, series.
+fn groups(state: &AppState, tenant: crate::domain::UserId) -> Vec<Value> {
+    state
+        .aggregator
+        .tenant_groups(tenant)
+        .into_iter()
+        .map(|g| {
+            let labels: serde_json::Map<String, Value> = g
+                .labels
+                .iter()
+                .map(|(n, v)| (n.to_string(), json!(v)))
+                .collect();
+            json!({
+                "labels": labels,
+                "last_push": chrono::DateTime::from_timestamp(g.last_push, 0),
+                "series": g.series,
+            })
+        })
+        .collect()
+}
+
 pub async fn get_live(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -71,6 +92,7 @@ pub async fn get_live(
         "window_seconds": MINUTES * 60,
         "grafana_url": state.settings.grafana_url,
         "metrics": metrics,
+        "groups": groups(&state, user.0),
         "recent_rejections": rejections,
     })))
 }

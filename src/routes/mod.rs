@@ -5,10 +5,13 @@ pub mod auth;
 pub mod dashboard;
 pub mod health;
 pub mod ingest;
+mod intake;
 pub mod live;
 pub mod metric_configs;
+pub mod otlp;
 pub mod own_metrics;
 pub mod prometheus;
+pub mod pushgateway;
 pub mod tracker;
 
 use crate::auth::JwtKeys;
@@ -92,6 +95,7 @@ pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceC
                 .default_service(web::to(prometheus::not_found)),
         )
         .route("/metrics", web::get().to(own_metrics::get_own_metrics))
+        .configure(|cfg| intake_routes(cfg, &limits))
         .configure(dashboard::configure);
     }
 }
@@ -166,6 +170,33 @@ fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<V
 }
 
 const SECOND: Duration = Duration::from_secs(1);
+
+/// The ecosystem's push protocols, at the paths their clients use (outside `/api/v1`): the
+/// Pushgateway's push API and OTLP/HTTP. Server-side keys only, so no CORS.
+fn intake_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
+    let per_key = || {
+        rate_limit::limiter(
+            ByApiKey,
+            limits.ingest_rate_per_key,
+            SECOND,
+            limits.ingest_rate_per_key.saturating_mul(2),
+        )
+    };
+    cfg.service(
+        web::resource(pushgateway::PATHS)
+            .wrap(per_key())
+            .route(web::put().to(pushgateway::push_group))
+            .route(web::post().to(pushgateway::push_group))
+            .route(web::delete().to(pushgateway::push_group))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/v1/metrics")
+            .wrap(per_key())
+            .route(web::post().to(otlp::export_metrics))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::NoSuchEndpoint {

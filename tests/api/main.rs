@@ -11,6 +11,7 @@ mod faults;
 mod health;
 mod hostile;
 mod ingest;
+mod intake;
 mod isolation;
 mod metric_configs;
 mod migrations;

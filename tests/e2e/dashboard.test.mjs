@@ -370,6 +370,24 @@ describe('pushgate dashboard', { skip: skipReason() || false, timeout: 10 * 60_0
     await shot('live');
   });
 
+  test('the live view lists the Pushgateway API groups with their last push', async () => {
+    await go('#/live');
+    await expectHeading(/^live$/i);
+    const auth = `Basic ${Buffer.from(`${s.key.pub}:${s.key.secret}`).toString('base64')}`;
+    const res = await fetch(`${stack.baseUrl}/metrics/job/e2e_backup/instance/db1`, {
+      method: 'PUT',
+      headers: { Authorization: auth },
+      body: '# TYPE e2e_backup_rows_total counter\ne2e_backup_rows_total 3\ne2e_backup_ok 1\n',
+    });
+    assert.equal(res.status, 200, await res.text());
+    const group = page.getByTestId('groups').locator('li', { hasText: 'job="e2e_backup"' });
+    await group.waitFor({ timeout: 30_000 });
+    assert.match(await group.locator('h3').textContent(), /instance="db1"/);
+    assert.equal((await group.locator('dt:text-is("Series") + dd').textContent()).trim(), '2');
+    assert.notEqual((await group.locator('dt:text-is("Last push") + dd').textContent()).trim(), 'never');
+    await shot('live-groups');
+  });
+
   test('delete a metric config and an API key, each after a confirmation', async () => {
     await go('#/metrics');
     const cfg = page.locator('[data-metric="e2e_checkout_seconds"]');

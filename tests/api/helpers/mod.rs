@@ -4,6 +4,7 @@
 
 pub mod binary;
 mod client;
+pub mod clients;
 pub mod exposition;
 pub mod load;
 pub mod own_postgres;
