@@ -97,3 +97,33 @@ async fn both_protocols_are_rate_limited_per_key_with_a_retry_after() {
         assert!(wait >= 1, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_read_only_key_cannot_push_through_either_protocol() {
+    let app = spawn_app().await;
+    let a = app.signup().await;
+    let (read_pk, read_sk) = crate::read_path::key_with_scopes(&app, &a, &["read"]).await;
+    for (method, path, content_type, body) in [
+        (
+            "PUT",
+            "/metrics/job/read_only",
+            "text/plain",
+            "read_only_thing 1\n",
+        ),
+        ("POST", "/v1/metrics", "application/json", "{}"),
+    ] {
+        let r = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .basic_auth(&read_pk, Some(&read_sk))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+        // JSON escapes the quotes of the message; OTLP's JSON status spells them the same way
+        let text = r.text().await.unwrap().replace("\\\"", "\"");
+        assert!(text.contains("\"push\" scope"), "{path}: {text}");
+    }
+}
