@@ -247,8 +247,8 @@ if ((EUID == 0)); then
   check "as root, a PUSHGATE_STACK_DIR the postgres user cannot reach is refused (exit 1)" test "$rc" = 1
   check "... with a clear message" grep -q "the postgres user .* cannot reach $WORK/private/stack" "$WORK/private.log"
   # a checkout the postgres user cannot enter (like one under /root): the data goes to /var/tmp
-  mkdir -p "$WORK/private/repo/scripts"
-  cp "$DEV" "$WORK/private/repo/scripts/dev"
+  mkdir -p "$WORK/private/repo"
+  cp -r "$ROOT/scripts" "$WORK/private/repo/scripts" # dev with the lib/ it sources
   cp -r "$ROOT/prometheus" "$WORK/private/repo/prometheus"
   FALLBACK="/var/tmp/pushgate-stack-$(printf '%s' "$WORK/private/repo" | sha256sum | cut -c1-12)"
   # not in a subshell: without job control there, the background scripts/dev would ignore SIGINT
