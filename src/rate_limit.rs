@@ -9,7 +9,7 @@ use crate::extract::access_token;
 use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::{Governor, GovernorConfigBuilder, KeyExtractor};
+use actix_governor::{Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor};
 use actix_web::dev::ServiceRequest;
 use actix_web::middleware::Condition;
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
@@ -161,27 +161,46 @@ impl KeyExtractor for ByUser {
 
 pub type Limiter<K> = Condition<Governor<K, NoOpMiddleware<QuantaInstant>>>;
 
-/// A limiter of `per_period` requests each `period` with the given burst; off when 0.
-pub fn limiter<K: KeyExtractor + Send + Sync>(
-    key: K,
-    per_period: u32,
-    period: Duration,
-    burst: u32,
-) -> Limiter<K>
+/// One limit's state (its governor store), made once and shared: every worker's middleware
+/// made by `middleware` counts against the same budgets, and so does every route it guards.
+/// A store per worker (or per route) would multiply the limit by their number.
+pub struct SharedLimiter<K: KeyExtractor> {
+    enabled: bool,
+    config: GovernorConfig<K, NoOpMiddleware<QuantaInstant>>,
+}
+
+impl<K: KeyExtractor> Clone for SharedLimiter<K> {
+    fn clone(&self) -> Self {
+        Self {
+            enabled: self.enabled,
+            config: self.config.clone(),
+        }
+    }
+}
+
+impl<K: KeyExtractor + Send + Sync> SharedLimiter<K>
 where
     K::Key: Send + Sync + 'static,
 {
-    let enabled = per_period > 0;
-    let interval = if enabled {
-        period / per_period
-    } else {
-        Duration::from_secs(1)
-    };
-    let config = GovernorConfigBuilder::default()
-        .key_extractor(key)
-        .period(interval.max(Duration::from_nanos(1)))
-        .burst_size(burst.max(1))
-        .finish()
-        .expect("a non-zero period and burst always make a valid governor config");
-    Condition::new(enabled, Governor::new(&config))
+    /// `per_period` requests each `period` with the given burst; off when `per_period` is 0.
+    pub fn new(key: K, per_period: u32, period: Duration, burst: u32) -> Self {
+        let enabled = per_period > 0;
+        let interval = if enabled {
+            period / per_period
+        } else {
+            Duration::from_secs(1)
+        };
+        let config = GovernorConfigBuilder::default()
+            .key_extractor(key)
+            .period(interval.max(Duration::from_nanos(1)))
+            .burst_size(burst.max(1))
+            .finish()
+            .expect("a non-zero period and burst always make a valid governor config");
+        Self { enabled, config }
+    }
+
+    /// The middleware for one route of one worker, counting in the shared store.
+    pub fn middleware(&self) -> Limiter<K> {
+        Condition::new(self.enabled, Governor::new(&self.config))
+    }
 }

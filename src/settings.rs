@@ -76,6 +76,10 @@ pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "PUSHGATE_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
+    /// HTTP worker threads (default: the number of CPU cores). The rate limits are shared by
+    /// all of them.
+    #[arg(long, env = "PUSHGATE_WORKERS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub workers: Option<usize>,
     #[command(flatten)]
     pub database: DatabaseSettings,
     /// Base URL of the Prometheus Pushgateway.
@@ -185,6 +189,7 @@ impl Settings {
     pub fn for_tests(database_url: &str, pushgateway_url: &str) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            workers: None,
             database: DatabaseSettings {
                 database_url: Secret::new(database_url),
                 database_pool_size: 4,
@@ -292,6 +297,21 @@ mod tests {
         assert_eq!(s.query.prometheus_url, "http://127.0.0.1:9090");
         assert_eq!(s.query.query_max_range, Duration::from_secs(32 * 86400));
         assert!(s.rate_limits.trusted_proxies.0.is_empty());
+        assert_eq!(s.workers, None, "one worker per core unless set");
         assert!(!format!("{s:?}").contains("postgres://x/y"));
+    }
+
+    #[test]
+    fn workers_are_at_least_one() {
+        let parse = |n: &str| {
+            Cli::try_parse_from(["pushgate", "serve", "--database-url", "x", "--workers", n]).map(
+                |cli| match cli.command {
+                    Command::Serve(s) => s.workers,
+                    Command::Migrate(_) => None,
+                },
+            )
+        };
+        assert_eq!(parse("3").unwrap(), Some(3));
+        assert!(parse("0").is_err());
     }
 }

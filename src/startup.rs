@@ -189,19 +189,24 @@ impl Application {
             proxies: telemetry::TrustedProxies(Arc::new(
                 settings.rate_limits.trusted_proxies.0.clone(),
             )),
-            routes: Arc::new(routes::configure(
-                settings.rate_limits.clone(),
+            routes: Arc::new(routes::configure(routes::RateLimiters::new(
+                &settings.rate_limits,
                 state.jwt.clone(),
-            )),
+            ))),
         };
         let worker_parts = parts.clone();
+        let workers = settings.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
         let server = HttpServer::new(move || worker_parts.app())
+            .workers(workers)
             .listen(listener)
             .context("cannot serve on the listener")?
             .shutdown_timeout(3)
             .run();
         tracing::info!(
             port,
+            workers,
             "pushgate listening; dashboard at {}/",
             parts.state.public_url
         );

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod health;
 pub mod ingest;
 mod intake;
+mod limits;
 pub mod live;
 pub mod metric_configs;
 pub mod otlp;
@@ -14,13 +15,9 @@ pub mod prometheus;
 pub mod pushgateway;
 pub mod tracker;
 
-use crate::auth::JwtKeys;
 use crate::error::ApiError;
-use crate::rate_limit::{self, BrowserIp, ByApiKey, ByIp, ByUser};
-use crate::settings::RateLimits;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, middleware::DefaultHeaders, web};
-use std::sync::Arc;
-use std::time::Duration;
+pub use limits::RateLimiters;
 
 /// Malformed path or query parameters become 404/400 in the JSON error shape.
 fn extractor_errors(cfg: &mut web::ServiceConfig) {
@@ -40,71 +37,51 @@ fn extractor_errors(cfg: &mut web::ServiceConfig) {
     }));
 }
 
-/// Registers every route with the rate limits of `limits` (a limit of 0 is not installed).
-/// The whole table is here: handlers carry no route attributes.
-pub fn configure(limits: RateLimits, jwt: JwtKeys) -> impl Fn(&mut web::ServiceConfig) + Clone {
-    let proxies = Arc::new(limits.trusted_proxies.0.clone());
+/// Registers every route behind the rate limiters of `limiters` (a limit of 0 is not
+/// installed). Called once per worker: the limiters' state is shared, not rebuilt. The whole
+/// table is here: handlers carry no route attributes.
+pub fn configure(limiters: RateLimiters) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
-        let per_ip = || {
-            rate_limit::limiter(
-                ByIp(proxies.clone()),
-                limits.auth_rate_per_min,
-                MINUTE,
-                limits.auth_rate_per_min,
-            )
-        };
         extractor_errors(cfg);
         cfg.service(
             web::scope("/api/v1")
-                .wrap(rate_limit::limiter(
-                    ByUser(jwt.clone()),
-                    limits.api_rate_per_user,
-                    MINUTE,
-                    limits.api_rate_per_user,
-                ))
+                .wrap(limiters.api.middleware())
                 .service(
                     web::resource("/auth/signup")
-                        .wrap(per_ip())
+                        .wrap(limiters.auth.middleware())
                         .route(web::post().to(auth::signup))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
                     web::resource("/auth/signin")
-                        .wrap(per_ip())
+                        .wrap(limiters.auth.middleware())
                         .route(web::post().to(auth::signin))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
                     web::resource("/auth/refresh")
-                        .wrap(per_ip())
+                        .wrap(limiters.auth.middleware())
                         .route(web::post().to(auth::refresh))
                         .default_service(web::to(method_not_allowed)),
                 )
-                .configure(|cfg| api_routes(cfg, &limits, &proxies))
+                .configure(|cfg| api_routes(cfg, &limiters))
                 .default_service(web::to(not_found)),
         )
         .service(
             web::scope("/prometheus/api/v1")
-                .wrap(rate_limit::limiter(
-                    prometheus::reader::ByReader,
-                    limits.api_rate_per_user,
-                    MINUTE,
-                    limits.api_rate_per_user,
-                ))
+                .wrap(limiters.read.middleware())
                 .configure(prometheus::configure)
                 .default_service(web::to(prometheus::not_found)),
         )
         .route("/metrics", web::get().to(own_metrics::get_own_metrics))
-        .configure(|cfg| intake_routes(cfg, &limits))
+        .configure(|cfg| intake_routes(cfg, &limiters))
         .configure(dashboard::configure);
     }
 }
 
-const MINUTE: Duration = Duration::from_secs(60);
-
 /// Each `route` is a resource of its own with its method's guard: another method on the same
 /// path falls through to the next match, and finally to the scope's JSON 404.
-fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<Vec<ipnet::IpNet>>) {
+fn api_routes(cfg: &mut web::ServiceConfig, limiters: &RateLimiters) {
     use web::{delete, get, patch, post, put};
     cfg.route("/live", get().to(live::get_live))
         .route("/tracker.js", get().to(tracker::get_tracker))
@@ -146,18 +123,8 @@ fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<V
         )
         .service(
             web::resource("/metrics")
-                .wrap(rate_limit::limiter(
-                    ByApiKey,
-                    limits.ingest_rate_per_key,
-                    SECOND,
-                    limits.ingest_rate_per_key.saturating_mul(2),
-                ))
-                .wrap(rate_limit::limiter(
-                    BrowserIp(proxies.clone()),
-                    limits.browser_rate_per_ip,
-                    SECOND,
-                    limits.browser_rate_per_ip.saturating_mul(5),
-                ))
+                .wrap(limiters.ingest.middleware())
+                .wrap(limiters.browser.middleware())
                 .wrap(
                     DefaultHeaders::new()
                         .add(("Access-Control-Allow-Origin", "*"))
@@ -169,22 +136,12 @@ fn api_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits, proxies: &Arc<V
         );
 }
 
-const SECOND: Duration = Duration::from_secs(1);
-
 /// The ecosystem's push protocols, at the paths their clients use (outside `/api/v1`): the
 /// Pushgateway's push API and OTLP/HTTP. Server-side keys only, so no CORS.
-fn intake_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
-    let per_key = || {
-        rate_limit::limiter(
-            ByApiKey,
-            limits.ingest_rate_per_key,
-            SECOND,
-            limits.ingest_rate_per_key.saturating_mul(2),
-        )
-    };
+fn intake_routes(cfg: &mut web::ServiceConfig, limiters: &RateLimiters) {
     cfg.service(
         web::resource(pushgateway::PATHS)
-            .wrap(per_key())
+            .wrap(limiters.ingest.middleware())
             .route(web::put().to(pushgateway::push_group))
             .route(web::post().to(pushgateway::push_group))
             .route(web::delete().to(pushgateway::push_group))
@@ -192,7 +149,7 @@ fn intake_routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
     )
     .service(
         web::resource("/v1/metrics")
-            .wrap(per_key())
+            .wrap(limiters.ingest.middleware())
             .route(web::post().to(otlp::export_metrics))
             .default_service(web::to(method_not_allowed)),
     );

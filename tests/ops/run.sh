@@ -6,6 +6,8 @@
 #                          real Pushgateway fed by the real pushgate, and every panel of
 #                          the tenants' own dashboard through /prometheus/api/v1/query_range
 #   dev_script_test.sh     scripts/dev for real, with the real pushgate
+#   rust_tools_test.sh     scripts/lib/rust-tools.sh with stub cargo and rustup: what a
+#                          machine with only rustup gets installed
 # Both run target/debug/pushgate (built here with `cargo build --locked --bin
 # pushgate`, a no-op when up to date) unless PUSHGATE_BIN names a binary;
 # dashboard_queries.mjs uses the throwaway cluster of PUSHGATE_TEST_ADMIN_URL
@@ -38,7 +40,7 @@ fi
 total_passed=0
 total_failed=0
 status=0
-for t in promtool.sh check_files.mjs dashboard_queries.mjs dev_script_test.sh; do
+for t in promtool.sh check_files.mjs dashboard_queries.mjs dev_script_test.sh rust_tools_test.sh; do
   if [[ " ${OPS_SKIP:-} " == *" $t "* ]]; then echo "== $t: skipped"; continue; fi
   echo "== $t"
   started=$SECONDS

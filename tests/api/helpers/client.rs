@@ -102,6 +102,18 @@ impl Transport {
         }
     }
 
+    /// HTTP to `base` on a new connection for every request (keeps no idle connection), so
+    /// that consecutive requests reach different workers.
+    pub fn fresh_connections(base: &str) -> Self {
+        Self::Socket {
+            base: base.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+
     /// Any request: add a token, headers or a body, then `send`.
     pub fn request(&self, method: &str, path: &str) -> Request<'_> {
         Request {

@@ -129,6 +129,13 @@ async fn spawn(
 }
 
 impl TestApp {
+    /// This server, reached with a new connection for each request (`request()` and the typed
+    /// helpers), so that consecutive requests are spread over its workers.
+    pub fn with_fresh_connections(mut self) -> Self {
+        self.transport = Transport::fresh_connections(&self.address);
+        self
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
