@@ -141,7 +141,7 @@
   var waiters = []; // flush() promises waiting for the sender to go idle
 
   // Batch ids only need to be unique per key for 10 minutes: the time in ms + ~52 random bits.
-  function uid() { return (+new Date()).toString(36) + Math.random().toString(36).slice(2); }
+  function uid() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
   // Splits items into batches of at most `max` items and MAX_BYTES of body, each with its own id.
   function pack(items, max) {
     var out = [], b, size;
@@ -416,8 +416,9 @@
     };
 
     // Back/forward cache: the restored page is a new page view with vitals of its own. FCP
-    // and LCP are the time to its next frame, as web-vitals measures them; CLS and INP start
-    // afresh; TTFB and the load time have no new value.
+    // and LCP are the time from pageshow to the second frame after it (the first one painted),
+    // as web-vitals measures them; CLS and INP start afresh; TTFB and the load time have no new
+    // value.
     on(root, 'pageshow', function (e) {
       if (!e.persisted) return;
       fresh();
