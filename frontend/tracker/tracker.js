@@ -121,9 +121,11 @@
     labels = labelsFor(d, labels);
     if (labels) item.labels = labels;
     // Repeated increments of one counter series that are queued together merge.
-    key = t == 'counter' && name + JSON.stringify(labels);
-    if (key && sums[key]) return sums[key].value += value;
-    if (key) sums[key] = item;
+    if (t == 'counter') {
+      key = name + JSON.stringify(labels);
+      if (sums[key]) return sums[key].value += value;
+      sums[key] = item;
+    }
     queue.push(item);
     if (queue.length >= BATCH_ITEMS) send();
     else if (!batchTimer) batchTimer = later(send, BATCH_DELAY);
@@ -133,13 +135,13 @@
 
   var queue = []; // items not yet in a batch (fewer than BATCH_ITEMS)
   var sums = {}; // counter items of `queue` by name + labels: repeated increments merge
-  var batches = []; // {id, items, tries}: formed, waiting to be (re)sent, oldest first
+  var batches = []; // {id, i: items, n: tries}: formed, waiting to be (re)sent, oldest first
   var busy; // the batch whose fetch is in flight
   var batchTimer, retryTimer;
   var waiters = []; // flush() promises waiting for the sender to go idle
 
   // Batch ids only need to be unique per key for 10 minutes: the time in ms + ~52 random bits.
-  function uid() { return (+new Date()).toString(36) + Math.random().toString(36).slice(2); }
+  function uid() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
   // Splits items into batches of at most `max` items and MAX_BYTES of body, each with its own id.
   function pack(items, max) {
     var out = [], b, size;
@@ -147,11 +149,11 @@
       // UTF-8 size, erring high: any UTF-16 unit past ASCII (and DEL) counts 3 bytes. (JSON
       // has no raw control characters: it escapes them.)
       var n = JSON.stringify(item).replace(/[^ -~]/g, '...').length + 1;
-      if (!b || b.items.length >= max || size + n > MAX_BYTES) {
-        out.push(b = { id: uid(), items: [], tries: 0 });
+      if (!b || b.i.length >= max || size + n > MAX_BYTES) {
+        out.push(b = { id: uid(), i: [], n: 0 });
         size = 64; // {"batch_id":"…","metrics":[]}
       }
-      b.items.push(item);
+      b.i.push(item);
       size += n;
     });
     return out;
@@ -165,11 +167,7 @@
     batchTimer = 0;
     return all;
   }
-  function body(b) { return JSON.stringify({ batch_id: b.id, metrics: b.items }); }
-  function remove(b) {
-    var i = batches.indexOf(b);
-    if (i >= 0) batches.splice(i, 1);
-  }
+  function body(b) { return JSON.stringify({ batch_id: b.id, metrics: b.i }); }
 
   function send() {
     batches = take(BATCH_ITEMS);
@@ -182,42 +180,36 @@
   // One request at a time, oldest batch first; a batch keeps its id on every retry so the
   // server can ignore a batch it already applied (when only its answer was lost).
   function next() {
-    var b = batches[0];
+    // A rejection (a network error) has no status: done() retries it like a 5xx.
+    var b = batches[0], f = function (r) { done(b, r); };
     if (!b || busy || retryTimer) return idle();
     busy = b;
     try {
-      post(b, false).then(function (r) { done(b, r); }, function () { done(b); });
-    } catch (e) { done(b); }
+      post(b, false).then(f, f);
+    } catch (e) { f(); }
   }
 
   var done = safe(function (b, r) {
-    var status = r && r.status;
+    var status = r && r.status, i = batches.indexOf(b); // -1: meanwhile beaconed or dropped
+    // Delivered, or refused for good (4xx): a retry would only be refused again.
+    var settled = status && status != 429 && status < 500;
     busy = 0;
-    if (status && status != 429 && status < 500) {
-      // Delivered, or refused for good (4xx): a retry would only be refused again.
-      remove(b);
-      explain(r);
-    } else if (batches.indexOf(b) >= 0) { // not meanwhile beaconed or dropped
-      if (++b.tries >= MAX_TRIES) {
-        remove(b);
-        warn('batch dropped');
-      } else {
-        // 1 s, 2 s, 4 s … 16 s, plus up to 50 % jitter so many pages do not retry in step.
-        retryTimer = later(function () { retryTimer = 0; next(); },
-          (500 << b.tries) * (1 + Math.random() / 2));
-      }
-    }
+    if (!settled && i >= 0 && ++b.n < MAX_TRIES) {
+      // 1 s, 2 s, 4 s … 16 s, plus up to 50 % jitter so many pages do not retry in step.
+      retryTimer = later(function () { retryTimer = 0; next(); },
+        (500 << b.n) * (1 + Math.random() / 2));
+      i = -1; // it stays
+    } else if (!settled && i >= 0) warn('batch dropped');
+    if (i >= 0) batches.splice(i, 1);
     next();
-  });
-
-  // The server says why items were refused: tell the site's developer.
-  function explain(r) {
-    try {
+    // The server says why items were refused: tell the site's developer. (A body that cannot
+    // be read is only a warning: done() is safe.)
+    if (settled) {
       r.json().then(safe(function (j) {
         if (j.error || j.rejected) warn(JSON.stringify(j.error || j.errors));
       }), noop);
-    } catch (e) { /* no body */ }
-  }
+    }
+  });
 
   function idle() {
     if (busy || (batches.length && !retryTimer)) return;
@@ -238,14 +230,13 @@
 
   // Page hidden or going away: fetches may be cancelled, so hand everything to the browser.
   // Formed batches keep their ids: if an in-flight fetch arrives too, the server dedupes.
-  function hidden() {
-    var all;
-    onHide();
-    all = take(1e9);
+  // e: the pagehide event (the page is being left), else undefined (only hidden).
+  function hidden(e) {
+    onHide(e);
+    each(take(1e9), beacon);
     batches = [];
     root.clearTimeout(retryTimer);
     retryTimer = 0;
-    each(all, beacon);
     idle();
   }
 
@@ -279,42 +270,46 @@
   }
 
   // One PerformanceObserver per entry type; an unsupported type yields nothing (not zeros).
-  function observe(type, fn, threshold) {
+  function observe(type, fn) {
     try {
       var P = root.PerformanceObserver, o;
       if (P.supportedEntryTypes.indexOf(type) < 0) return; // (a browser without the list: none)
       o = new P(safe(function (list) { each(list.getEntries(), fn); }));
-      o.observe({ type: type, buffered: true, durationThreshold: threshold });
+      o.observe({ type: type, buffered: true, durationThreshold: 16 });
+      o.f = fn;
       return o;
     } catch (e) { /* no PerformanceObserver */ }
   }
-  // Takes what the observer has not delivered yet, then stops it: the value is final.
-  function stop(o, fn) {
-    try { each(o.takeRecords(), fn); o.disconnect(); } catch (e) { /* was never started */ }
+  // Takes what the observer has not delivered yet (the value is final now) and, with `end`,
+  // stops it.
+  function stop(o, end) {
+    try {
+      each(o.takeRecords(), o.f);
+      if (end) o.disconnect();
+    } catch (e) { /* was never started */ }
   }
 
   function autoTrack() {
-    // Load-time metrics and web vitals keep the path the page was loaded on.
-    var landing = { path: here() };
+    // Load-time metrics and web vitals keep the path the page was loaded (or restored) on.
+    var landing;
     var lastPath = loc.pathname;
     var hiddenAt = isHidden() ? 0 : Infinity; // first hidden (perf clock): later paints don't count
     var entry = navEntry();
 
-    // Page views and time on page: one "view" per load or SPA route change.
-    var viewPath, visibleMs, visibleSince, viewDone;
+    // Page views and time on page: one "view" per load, SPA route change or bfcache restore.
+    var viewPath, visibleMs, visibleSince;
     function view() {
       viewPath = { path: here() };
       visibleMs = 0;
-      viewDone = 0;
       visibleSince = isHidden() ? null : now();
       put('page_views_total', 1, viewPath);
     }
     function endView() {
       if (visibleSince != null) visibleMs += now() - visibleSince;
       visibleSince = null;
-      if (!viewDone && visibleMs > 0) {
-        viewDone = 1;
+      if (viewPath && visibleMs > 0) {
         put('time_on_page_seconds', visibleMs / 1000, viewPath);
+        viewPath = 0;
       }
     }
     var routed = safe(function () {
@@ -340,70 +335,102 @@
       on(root, kind, function () { put('js_errors_total', 1, { path: here(), kind: kind }); });
     });
 
+    // A vital in ms, sent in seconds, with the landing path.
+    function vital(name, ms) { put(name, ms / 1000, landing); }
+    fresh();
+
     // Navigation timing: TTFB is known now, the load time after the load event.
-    if (entry && entry.responseStart) put('web_vitals_ttfb_seconds', entry.responseStart / 1000, landing);
+    if (entry && entry.responseStart) vital('web_vitals_ttfb_seconds', entry.responseStart);
     function loaded() {
       later(function () { // loadEventEnd is set only once the load handlers have run
         var e = navEntry();
-        if (e && e.loadEventEnd) put('page_load_seconds', e.loadEventEnd / 1000, landing); // from startTime, i.e. 0
+        if (e && e.loadEventEnd) vital('page_load_seconds', e.loadEventEnd); // from startTime, i.e. 0
       }, 0);
     }
     if (doc.readyState == 'complete') loaded(); else on(root, 'load', loaded);
 
     // FCP
     observe('paint', function (e) {
-      if (e.name == 'first-contentful-paint' && e.startTime < hiddenAt) put('web_vitals_fcp_seconds', e.startTime / 1000, landing);
+      if (e.name == 'first-contentful-paint' && e.startTime < hiddenAt) vital('web_vitals_fcp_seconds', e.startTime);
     });
 
-    // LCP: the last candidate before the first input (the observer stops) or the first hide.
+    // LCP: the last candidate before the first hide. (Browsers stop making candidates at the
+    // first input.)
     var lcp = 0;
-    function onLcp(e) { if (e.startTime < hiddenAt) lcp = e.startTime; }
-    var lcpObs = observe('largest-contentful-paint', onLcp);
-    function stopLcp() { stop(lcpObs, onLcp); }
-    each(['keydown', 'click'], function (type) { on(root, type, stopLcp, true); });
+    var lcpObs = observe('largest-contentful-paint', function (e) {
+      if (e.startTime < hiddenAt) lcp = e.startTime;
+    });
 
     // CLS as web-vitals computes it: shifts without recent input, grouped in session windows
-    // (gaps < 1 s, window < 5 s); the worst window counts. Final when hidden.
-    var cls = 0, session = 0, first = 0, last = 0;
-    function onShift(e) {
+    // (gaps < 1 s, window < 5 s); the worst window counts.
+    var cls, session, first, last;
+    var clsObs = observe('layout-shift', function (e) {
       if (e.hadRecentInput) return;
       if (session && e.startTime - last < 1000 && e.startTime - first < 5000) session += e.value;
       else { session = e.value; first = e.startTime; }
       last = e.startTime;
       if (session > cls) cls = session;
-    }
-    var clsObs = observe('layout-shift', onShift);
+    });
 
     // INP: the worst interaction (web-vitals' p98 differs only past 50 interactions on one
-    // page). first-input catches a fast first interaction the 40 ms threshold would miss.
-    var inp = 0;
-    function onEvent(e) {
+    // page), from event timing entries of 16 ms and more (the least the API allows). A click
+    // or key press makes it at least 0, so that a page whose interactions were all faster
+    // still has an INP; null: no interaction, no INP.
+    var inp;
+    var inpObs = observe('event', function (e) {
       if (e.interactionId && e.duration > inp) inp = e.duration;
-    }
-    var inpObs = observe('event', onEvent, 40);
-    var firstObs = observe('first-input', onEvent);
+    });
+    each(['keydown', 'click'], function (type) {
+      on(root, type, function () { inp = inp || 0; }, true);
+    });
 
-    // LCP, CLS and INP are final when the page is first hidden: report them once, then.
-    var reported;
-    function reportVitals() {
-      stopLcp();
-      stop(clsObs, onShift);
-      stop(inpObs, onEvent);
-      stop(firstObs, onEvent);
-      if (lcp) put('web_vitals_lcp_seconds', lcp / 1000, landing);
-      if (clsObs) put('web_vitals_cls', cls, landing);
-      if (inp) put('web_vitals_inp_seconds', inp / 1000, landing);
+    // A new page, loaded or restored from the back/forward cache: its own path, fresh CLS and
+    // INP.
+    function fresh() {
+      cls = session = 0;
+      inp = null;
+      landing = { path: here() };
     }
 
-    onHide = safe(function () {
+    // e: the pagehide event when the page is left (or goes into the back/forward cache).
+    onHide = safe(function (e) {
       if (hiddenAt == Infinity) hiddenAt = now();
-      if (!reported) reportVitals();
-      reported = 1;
+      // LCP is final when the page is first hidden: reported once, then.
+      stop(lcpObs, 1);
+      if (lcp) vital('web_vitals_lcp_seconds', lcp);
+      lcp = 0;
+      // CLS and INP can still grow while the page is shown again: a page hidden, shown and
+      // then left reports them once, at pagehide, with their final values. (A browser that
+      // discards a hidden tab without pagehide loses them; a report at every hide would
+      // count them twice, and a histogram cannot take an observation back.)
+      if (e) {
+        stop(clsObs);
+        stop(inpObs);
+        if (clsObs) put('web_vitals_cls', cls, landing);
+        if (inpObs && inp != null) vital('web_vitals_inp_seconds', inp);
+      }
       endView();
     });
     onShow = function () { // a page opened in the background starts counting when shown
-      if (!viewDone && visibleSince == null) visibleSince = now();
+      if (viewPath && visibleSince == null) visibleSince = now();
     };
+
+    // Back/forward cache: the restored page is a new page view with vitals of its own. FCP
+    // and LCP are the time from pageshow to the second frame after it (the first one painted),
+    // as web-vitals measures them; CLS and INP start afresh; TTFB and the load time have no new
+    // value.
+    on(root, 'pageshow', function (e) {
+      if (!e.persisted) return;
+      fresh();
+      view();
+      root.requestAnimationFrame(function () {
+        root.requestAnimationFrame(safe(function () {
+          var v = now() - e.timeStamp;
+          vital('web_vitals_fcp_seconds', v);
+          vital('web_vitals_lcp_seconds', v);
+        }));
+      });
+    });
     view();
   }
 
@@ -443,7 +470,7 @@
     url = (opt('endpoint') || (script && script.src || '').replace(/client\/.*/, 'metrics')) + '?k=' + encodeURIComponent(opt('key'));
     register(conf && conf.metrics);
     root.MetricsTracker = {
-      __pushgate: '0.1.0',
+      __pushgate: 1,
       track: method(),
       increment: method('inc'),
       decrement: method('dec'),

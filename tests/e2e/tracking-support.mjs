@@ -31,9 +31,11 @@ export function rawGet(url, headers = {}) {
 /**
  * A site on its own loopback port (so its origin differs from pushgate's). `pages` maps a path
  * prefix to HTML; the longest matching prefix wins, so `/app/` also serves `/app/orders/1`
- * (an SPA's deep links). Resolves {origin, close()}.
+ * (an SPA's deep links). Pages go out with `no-store`, except those under a prefix in
+ * `storable`: Chromium keeps no `no-store` page in its back/forward cache. Resolves
+ * {origin, close()}.
  */
-export function startSite(pages) {
+export function startSite(pages, { storable = [] } = {}) {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url, 'http://site').pathname;
     // Read per request: the pages are filled in once the site's origin (a key setting) is known.
@@ -43,7 +45,8 @@ export function startSite(pages) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    const cache = storable.some((p) => path.startsWith(p)) ? 'no-cache' : 'no-store';
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': cache });
     res.end(pages[prefix]);
   });
   return new Promise((resolve, reject) => {
@@ -61,7 +64,9 @@ export function startSite(pages) {
  * A page as a site owner would write it, with `code` (the loader snippet or generated code)
  * pasted into its head. The page's own script makes a layout shift once the content has been
  * painted (so CLS is not 0), makes clicks on #slow take 60 ms (an interaction INP can see), and
- * handles its form like an SPA (no navigation). window.__ready says the shift has happened.
+ * on an element with data-busy="ms" that long, and handles its form like an SPA (no
+ * navigation). window.__ready says the shift has happened; window.__restored counts the
+ * restores from the back/forward cache.
  */
 export function sitePage(title, code, body) {
   return `<!doctype html>
@@ -82,6 +87,12 @@ ${body}
   document.addEventListener('submit', function (e) { e.preventDefault(); });
   var slow = document.getElementById('slow');
   if (slow) slow.addEventListener('click', function () { var t = Date.now(); while (Date.now() - t < 60) {} });
+  document.addEventListener('click', function (e) {
+    var ms = +(e.target.getAttribute && e.target.getAttribute('data-busy')), t = Date.now();
+    while (Date.now() - t < ms) {}
+  });
+  window.__restored = 0;
+  addEventListener('pageshow', function (e) { if (e.persisted) window.__restored += 1; });
   // Shift the content once it has been painted: LCP and a layout shift without input.
   new PerformanceObserver(function (list, obs) {
     obs.disconnect();

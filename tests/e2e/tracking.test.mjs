@@ -34,6 +34,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
   let stack;
   let site;
   let browser;
+  let bfBrowser; // one that keeps a back/forward cache (Playwright turns it off by default)
   const pages = {};
   const s = {}; // shared between the steps, which run in order
 
@@ -83,7 +84,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
 
   before(async () => {
     stack = await startStack();
-    site = await startSite(pages);
+    site = await startSite(pages, { storable: ['/bf/'] });
     const id = randomBytes(4).toString('hex');
     const signup = await api(stack.baseUrl, 'POST', '/auth/signup', { body: { email: `track-${id}@example.com`, password: `correct-horse-${id}` } });
     s.token = signup.access_token;
@@ -113,6 +114,10 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     // The snippet's load event says the second copy has run (an async script runs, then loads).
     const second = '<script>document.querySelector(\'script[src*="tracker.js"]\').addEventListener(\'load\', function () { window.__second = true; });</script>';
     pages['/twice/'] = sitePage('Twice', `${s.code}\n${s.snippet}\n${second}`, '');
+    pages['/fast/'] = sitePage('Fast', s.snippet, '<button id="quick">Quick</button>');
+    const busy = '<button id="busy60" data-busy="60">60 ms</button><button id="busy300" data-busy="300">300 ms</button>';
+    pages['/again/'] = sitePage('Again', s.snippet, busy);
+    pages['/bf/'] = sitePage('Cached', s.snippet, busy);
     pages['/bye'] = '<!doctype html><title>bye</title><p>Another page: the previous one was hidden.</p>';
     pages['/plain/'] = '<!doctype html><title>plain</title><p>No tracking code.</p>';
 
@@ -121,6 +126,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
 
   after(async () => {
     await browser?.close();
+    await bfBrowser?.close();
     await site?.close();
     await stack?.stop();
   });
@@ -249,6 +255,75 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     assert.equal(valueOf(samples, 'page_views_total', { path: '/twice/', tenant: s.tenant }), 1);
     assert.equal(histogram(samples, 'time_on_page_seconds', { path: '/twice/', tenant: s.tenant }).count, 1);
     assert.equal(histogram(samples, 'web_vitals_lcp_seconds', { path: '/twice/', tenant: s.tenant }).count, 1);
+    assert.equal(histogram(samples, 'web_vitals_cls', { path: '/twice/', tenant: s.tenant }).count, 1);
+    assert.deepEqual(pick(samples, 'web_vitals_inp_seconds_count', { path: '/twice/' }), [], 'no interaction, no INP');
+  });
+
+  test('INP of a visitor whose only interaction was fast: sent all the same', async () => {
+    const { page, context } = await openPage('/fast/');
+    await page.click('#quick'); // no work: Event Timing may have no entry over its threshold
+    await page.goto(`${site.origin}/bye`);
+    await context.close();
+    const fast = { path: '/fast/', tenant: s.tenant };
+    const samples = await settle((x) => (histogram(x, 'web_vitals_inp_seconds', fast).count === 1 ? [] : ['no INP of /fast/']), '/fast/');
+    assert.equal(histogram(samples, 'web_vitals_cls', fast).count, 1);
+  });
+
+  test('a page hidden twice (tab switch, return, leave) sends CLS and INP once, with the final values', async () => {
+    const { page, context } = await openPage('/again/');
+    const again = { path: '/again/', tenant: s.tenant };
+    // Headless Chromium keeps every tab visible: the tab switch is told to the page.
+    const visibility = (state) => page.evaluate((v) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => v });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+    await page.click('#busy60');
+    await visibility('hidden'); // another tab
+    // LCP and time on page go out at the first hide, in one beacon with anything else queued.
+    let samples = await settle((x) => (histogram(x, 'time_on_page_seconds', again).count === 1 ? [] : ['no time on page of /again/']), 'the first hide');
+    assert.equal(histogram(samples, 'web_vitals_lcp_seconds', again).count, 1);
+    assert.deepEqual(pick(samples, 'web_vitals_cls_count', { path: '/again/' }), [], 'no CLS at the first hide');
+    assert.deepEqual(pick(samples, 'web_vitals_inp_seconds_count', { path: '/again/' }), [], 'no INP at the first hide');
+    await visibility('visible'); // back
+    await page.click('#busy300');
+    await page.goto(`${site.origin}/bye`); // leaving: pagehide
+    await context.close();
+    samples = await settle((x) => ['web_vitals_cls', 'web_vitals_inp_seconds']
+      .filter((n) => histogram(x, n, again).count !== 1).map((n) => `${n} of /again/: ${histogram(x, n, again).count}`), 'the leave');
+    assert.ok(histogram(samples, 'web_vitals_inp_seconds', again).sum >= 0.3, 'the INP is the 300 ms click after the return');
+    assert.ok(histogram(samples, 'web_vitals_cls', again).sum > 0);
+    assert.equal(histogram(samples, 'web_vitals_lcp_seconds', again).count, 1);
+    assert.equal(histogram(samples, 'time_on_page_seconds', again).count, 1);
+    assert.equal(valueOf(samples, 'page_views_total', again), 1);
+  });
+
+  test('back/forward cache: the restored page counts a view and sends vitals of its own', async () => {
+    bfBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+    const context = await bfBrowser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${site.origin}/bf/`);
+    await page.waitForFunction(() => window.MetricsTracker && window.__ready);
+    await page.click('#busy60');
+    await page.goto(`${site.origin}/bye`); // into the cache
+    await page.goBack({ waitUntil: 'commit' });
+    await page.waitForFunction(() => window.__restored === 1); // restored, not loaded again
+    // The restored page's FCP and LCP are taken two frames after pageshow.
+    await page.evaluate(() => new Promise((r) => { requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50))); }));
+    await page.goto(`${site.origin}/bye`); // left again, with no interaction since the restore
+    await context.close();
+
+    const bf = { path: '/bf/', tenant: s.tenant };
+    const want = { page_views_total: 2 };
+    const counts = {
+      web_vitals_fcp_seconds: 2, web_vitals_lcp_seconds: 2, web_vitals_cls: 2, time_on_page_seconds: 2,
+      web_vitals_inp_seconds: 1, web_vitals_ttfb_seconds: 1, page_load_seconds: 1,
+    };
+    const samples = await settle((x) => [
+      ...Object.entries(want).filter(([n, v]) => valueOf(x, n, bf) !== v).map(([n, v]) => `${n} is ${valueOf(x, n, bf)}, want ${v}`),
+      ...Object.entries(counts).filter(([n, v]) => histogram(x, n, bf).count !== v).map(([n, v]) => `${n} count is ${histogram(x, n, bf).count}, want ${v}`),
+    ], 'the cached page\'s series');
+    assert.ok(histogram(samples, 'web_vitals_inp_seconds', bf).sum >= 0.06, 'the INP is the first visit\'s click');
   });
 
   test('a page on an origin the key does not allow: its pushes are refused with 403', async () => {

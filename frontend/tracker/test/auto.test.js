@@ -134,17 +134,17 @@ test('FCP from the paint entry, once', async () => {
   assert.equal(po.options.buffered, true);
 });
 
-test('LCP: the last candidate before the first input, reported once when hidden', async () => {
+test('LCP: the last candidate before the page is first hidden, reported once then', async () => {
   const b = createBrowser();
   b.bufferEntries('largest-contentful-paint', [{ startTime: 800 }, { startTime: 1600 }]);
   const t = b.load(makeConfig({ auto_track: true }));
   await tick();
   b.emit('largest-contentful-paint', [{ startTime: 2500 }]);
-  b.click(b.el('div', {})); // input: LCP is final
-  b.emit('largest-contentful-paint', [{ startTime: 4000 }]);
   let items = await everything(b, t);
   assert.equal(itemsNamed(items, 'web_vitals_lcp_seconds').length, 0, 'not before the page is hidden');
+  await b.advance(3000);
   b.hide();
+  b.emit('largest-contentful-paint', [{ startTime: 4000 }]); // after the hide: the observer has stopped
   b.show();
   b.hide();
   b.pagehide();
@@ -180,7 +180,7 @@ test('LCP and FCP are ignored for a page loaded in a background tab', async () =
   assert.ok(t);
 });
 
-test('CLS: session windows (1 s gap, 5 s max), input-driven shifts ignored, reported once', async () => {
+test('CLS: session windows (1 s gap, 5 s max), input-driven shifts ignored, reported once at pagehide', async () => {
   const b = createBrowser();
   const t = b.load(makeConfig({ auto_track: true }));
   b.emit('layout-shift', [
@@ -194,12 +194,10 @@ test('CLS: session windows (1 s gap, 5 s max), input-driven shifts ignored, repo
   const steady = [];
   for (let s = 10000; s <= 16300; s += 900) steady.push({ startTime: s, value: 0.03 });
   b.emit('layout-shift', steady);
-  assert.equal(itemsNamed(await everything(b, t), 'web_vitals_cls').length, 0, 'only when hidden');
+  assert.equal(itemsNamed(await everything(b, t), 'web_vitals_cls').length, 0, 'only when the page is left');
   b.hide();
-  b.emit('layout-shift', [{ startTime: 20000, value: 0.9 }]); // after the report: ignored
-  b.show();
-  b.hide();
-  b.pagehide();
+  assert.equal(itemsNamed(await b.allItems(), 'web_vitals_cls').length, 0, 'not when it is only hidden');
+  b.pagehide(); // once per page: the next one would follow a pageshow (see bfcache)
   const cls = itemsNamed(await b.allItems(), 'web_vitals_cls');
   assert.equal(cls.length, 1);
   assert.equal(cls[0].type, 'histogram');
@@ -211,23 +209,28 @@ test('CLS is 0 when nothing shifted, and absent where layout-shift is not suppor
   const b = createBrowser();
   b.load(makeConfig({ auto_track: true }));
   b.hide();
+  b.pagehide();
   assert.deepEqual(itemsNamed(await b.allItems(), 'web_vitals_cls').map((i) => i.value), [0]);
 
-  const safari = createBrowser({ entryTypes: ['navigation', 'paint', 'event', 'first-input'] });
+  const safari = createBrowser({ entryTypes: ['navigation', 'paint', 'event'] });
   safari.load(makeConfig({ auto_track: true }));
+  safari.click(safari.el('button', {}));
   safari.hide();
+  safari.pagehide();
   const items = await safari.allItems();
   assert.equal(itemsNamed(items, 'web_vitals_cls').length, 0);
   assert.equal(itemsNamed(items, 'web_vitals_lcp_seconds').length, 0);
+  assert.equal(itemsNamed(items, 'web_vitals_inp_seconds').length, 1, 'event timing is there');
 });
 
-test('INP: the worst interaction, from event timing (threshold 40 ms) and first-input, once', async () => {
+test('INP: the worst interaction, from event timing entries of 16 ms and more, reported once at pagehide', async () => {
   const b = createBrowser();
   const t = b.load(makeConfig({ auto_track: true }));
   const events = b.observerFor('event');
-  assert.equal(events.options.durationThreshold, 40);
+  assert.equal(events.options.durationThreshold, 16);
   assert.equal(events.options.buffered, true);
-  b.emit('first-input', [{ interactionId: 5, duration: 16 }]);
+  assert.equal(b.observerFor('first-input'), undefined, 'event timing sees the first input too');
+  b.click(b.el('button', {}));
   b.emit('event', [
     { interactionId: 7, duration: 80 },
     { interactionId: 7, duration: 120 },
@@ -235,25 +238,128 @@ test('INP: the worst interaction, from event timing (threshold 40 ms) and first-
   ]);
   b.emit('event', [{ interactionId: 9, duration: 304 }], { queued: true });
   b.hide();
-  b.emit('event', [{ interactionId: 11, duration: 1000 }]);
-  b.show();
-  b.hide();
+  assert.equal(itemsNamed(await b.allItems(), 'web_vitals_inp_seconds').length, 0, 'not when only hidden');
+  b.pagehide();
   const inp = itemsNamed(await b.allItems(), 'web_vitals_inp_seconds');
   assert.deepEqual(inp, [{ name: 'web_vitals_inp_seconds', type: 'histogram', value: 0.304, labels: { path: '/' } }]);
   assert.ok(t);
 });
 
-test('INP: nothing reported without interactions; a fast first input still counts', async () => {
+test('INP: none without an interaction; 0 when the visitor interacted but no entry passed the threshold', async () => {
   const none = createBrowser();
   none.load(makeConfig({ auto_track: true }));
+  none.emit('event', [{ interactionId: 0, duration: 200 }]); // a slow mouseover is no interaction
   none.hide();
-  assert.equal(itemsNamed(await none.allItems(), 'web_vitals_inp_seconds').length, 0);
+  none.pagehide();
+  assert.deepEqual(itemsNamed(await none.allItems(), 'web_vitals_inp_seconds'), []);
 
-  const fast = createBrowser();
-  fast.load(makeConfig({ auto_track: true }));
-  fast.emit('first-input', [{ interactionId: 3, duration: 24 }]);
-  fast.hide();
-  assert.deepEqual(itemsNamed(await fast.allItems(), 'web_vitals_inp_seconds').map((i) => i.value), [0.024]);
+  for (const act of ['click', 'keydown']) {
+    const fast = createBrowser();
+    fast.load(makeConfig({ auto_track: true }));
+    fast.dispatch(fast.el('button', {}), act);
+    fast.pagehide();
+    assert.deepEqual(itemsNamed(await fast.allItems(), 'web_vitals_inp_seconds').map((i) => i.value), [0], act);
+  }
+
+  // A tap the page did not treat as a click still counts through its entry.
+  const tap = createBrowser();
+  tap.load(makeConfig({ auto_track: true }));
+  tap.emit('event', [{ interactionId: 4, duration: 24 }]);
+  tap.pagehide();
+  assert.deepEqual(itemsNamed(await tap.allItems(), 'web_vitals_inp_seconds').map((i) => i.value), [0.024]);
+
+  // No Event Timing: no INP, not a zero.
+  const old = createBrowser({ entryTypes: ['navigation', 'paint', 'layout-shift'] });
+  old.load(makeConfig({ auto_track: true }));
+  old.click(old.el('button', {}));
+  old.pagehide();
+  assert.deepEqual(itemsNamed(await old.allItems(), 'web_vitals_inp_seconds'), []);
+});
+
+test('a page hidden twice (tab switch, return, leave) reports CLS and INP once, with the final values', async () => {
+  const b = createBrowser();
+  const t = b.load(makeConfig({ auto_track: true }));
+  b.bufferEntries('largest-contentful-paint', []);
+  b.emit('largest-contentful-paint', [{ startTime: 700 }]);
+  b.emit('layout-shift', [{ startTime: 500, value: 0.04 }]);
+  b.click(b.el('button', {}));
+  b.emit('event', [{ interactionId: 1, duration: 48 }]);
+  await b.advance(2000);
+  b.hide(); // another tab
+  let items = await everything(b, t);
+  assert.deepEqual(itemsNamed(items, 'web_vitals_lcp_seconds').map((i) => i.value), [0.7], 'LCP is final at the first hide');
+  assert.deepEqual(itemsNamed(items, 'web_vitals_cls'), []);
+  assert.deepEqual(itemsNamed(items, 'web_vitals_inp_seconds'), []);
+  await b.advance(60000);
+  b.show(); // back
+  b.emit('layout-shift', [{ startTime: 62500, value: 0.2 }]);
+  b.emit('event', [{ interactionId: 2, duration: 320 }]);
+  await b.advance(1000);
+  b.hide(); // leaving: hidden, then pagehide
+  b.pagehide();
+  items = await b.allItems();
+  assert.deepEqual(itemsNamed(items, 'web_vitals_cls').map((i) => i.value), [0.2]);
+  assert.deepEqual(itemsNamed(items, 'web_vitals_inp_seconds').map((i) => i.value), [0.32]);
+  assert.deepEqual(itemsNamed(items, 'web_vitals_lcp_seconds').map((i) => i.value), [0.7]);
+  assert.deepEqual(itemsNamed(items, 'page_views_total').map((i) => i.value), [1]);
+});
+
+test('bfcache: a restored page counts a view and reports vitals of its own, measured from the restore', async () => {
+  const b = createBrowser({ path: '/shop', navigation: { startTime: 0, responseStart: 100, loadEventEnd: 800 } });
+  b.bufferEntries('paint', [{ name: 'first-contentful-paint', startTime: 300 }]);
+  b.bufferEntries('largest-contentful-paint', [{ startTime: 600 }]);
+  const t = b.load(makeConfig({ auto_track: true }));
+  await b.advance(0);
+  b.emit('layout-shift', [{ startTime: 900, value: 0.3 }]);
+  b.click(b.el('button', {}));
+  b.emit('event', [{ interactionId: 1, duration: 400 }]);
+  b.navigate('/shop/cart');
+  await b.advance(5000);
+  b.enterBfcache(); // to another site
+  const before = await everything(b, t);
+  assert.deepEqual(itemsNamed(before, 'web_vitals_cls').map((i) => i.value), [0.3]);
+  assert.deepEqual(itemsNamed(before, 'web_vitals_inp_seconds').map((i) => i.value), [0.4]);
+  // What left the page from here on, by fetch or by beacon.
+  const mark = { requests: b.requests.length, beacons: b.beaconCalls.length };
+  const since = async () => {
+    const beacons = (await b.beacons()).slice(mark.beacons);
+    return b.requests.slice(mark.requests).flatMap((r) => r.json.metrics).concat(beacons.flatMap((x) => x.json.metrics));
+  };
+
+  await b.advance(30000); // in the cache: frozen
+  b.restore(); // back button, at 35 s
+  await b.advance(16);
+  b.frame(); // the first frame after pageshow...
+  await b.advance(16);
+  await t.flush();
+  assert.equal(itemsNamed(await since(), 'web_vitals_fcp_seconds').length, 0, 'not before its second frame');
+  b.frame(); // ...and the one after it: the restored page is painted
+  b.emit('layout-shift', [{ startTime: 36000, value: 0.05 }]);
+  await b.advance(4000);
+  b.hide();
+  b.pagehide();
+  const after = await since();
+  const values = (name) => itemsNamed(after, name).map((i) => [i.labels.path, i.value]);
+  assert.deepEqual(values('page_views_total'), [['/shop/cart', 1]], 'the restore is a page view');
+  assert.deepEqual(values('web_vitals_fcp_seconds'), [['/shop/cart', 0.032]], 'from the restore, not the old 0.3');
+  assert.deepEqual(values('web_vitals_lcp_seconds'), [['/shop/cart', 0.032]], 'once, not again at the hide');
+  assert.deepEqual(values('web_vitals_cls'), [['/shop/cart', 0.05]], 'a fresh window, not the old 0.3');
+  assert.deepEqual(values('web_vitals_inp_seconds'), [], 'no interaction since the restore');
+  assert.deepEqual(values('web_vitals_ttfb_seconds'), [], 'no new response');
+  assert.deepEqual(values('page_load_seconds'), [], 'no new load');
+  assert.deepEqual(values('time_on_page_seconds').map(([, v]) => v), [4.032]);
+});
+
+test('bfcache: a pageshow that is not a restore (the first load) changes nothing', async () => {
+  const { b, t } = setup();
+  b.dispatch(b.win, 'pageshow', { bubbles: false, persisted: false, timeStamp: 0 });
+  b.frame();
+  b.frame();
+  b.pagehide();
+  const items = await everything(b, t);
+  assert.deepEqual(itemsNamed(items, 'page_views_total').map((i) => i.value), [1]);
+  assert.deepEqual(itemsNamed(items, 'web_vitals_fcp_seconds'), []);
+  assert.deepEqual(b.frames, []);
 });
 
 test('time on page: visible time per view, reported when hidden or on route change, once', async () => {
@@ -308,6 +414,7 @@ test('every item of an auto-tracked session has a built-in name, type and bounde
   b.jsError();
   await b.advance(7000);
   b.hide();
+  b.pagehide();
   const items = await b.allItems();
   const types = {
     page_views_total: 'counter', js_errors_total: 'counter', page_load_seconds: 'histogram',

@@ -97,6 +97,7 @@ function createBrowser(options = {}) {
     listenerErrors: [],
     observers: [],
     buffered: {}, // entry type -> entries already recorded before observe()
+    frames: [], // requestAnimationFrame callbacks waiting for the next frame
   };
 
   const win = new FakeTarget();
@@ -208,6 +209,7 @@ function createBrowser(options = {}) {
       return id;
     },
     clearTimeout: (id) => { b.timers.delete(id); },
+    requestAnimationFrame: (fn) => b.frames.push(fn),
     Blob,
     addEventListener: win.addEventListener.bind(win),
     removeEventListener: win.removeEventListener.bind(win),
@@ -293,7 +295,22 @@ function createBrowser(options = {}) {
     doc.visibilityState = 'visible';
     b.dispatch(doc, 'visibilitychange');
   };
-  b.pagehide = () => b.dispatch(win, 'pagehide', { bubbles: false, persisted: false });
+  // persisted: the page goes into the back/forward cache (and may come back with pageshow).
+  b.pagehide = ({ persisted = false } = {}) => b.dispatch(win, 'pagehide', { bubbles: false, persisted });
+  // Leaving into the back/forward cache, as a browser does it: hidden, then pagehide.
+  b.enterBfcache = () => {
+    b.hide();
+    b.pagehide({ persisted: true });
+  };
+  // Back from the cache: pageshow (persisted, timeStamp on the performance clock), then visible.
+  b.restore = () => {
+    b.dispatch(win, 'pageshow', { bubbles: false, persisted: true, timeStamp: b.now });
+    b.show();
+  };
+  // Runs the animation frame callbacks that are due (those they request run at the next one).
+  b.frame = () => {
+    for (const fn of b.frames.splice(0)) fn(b.now);
+  };
   b.navigate = (url) => b.window.history.pushState({}, '', url);
   b.popstate = (url) => {
     setUrl(url);
