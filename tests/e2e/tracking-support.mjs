@@ -139,7 +139,7 @@ export function pick(samples, name, labels = {}) {
 }
 
 /** The value of exactly one matching sample, or undefined when there is none. */
-export function valueOf(samples, name, labels) {
+export function sampleValue(samples, name, labels) {
   const found = pick(samples, name, labels);
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
   return found.length ? found[0].value : undefined;
@@ -150,7 +150,7 @@ export function histogram(samples, name, labels) {
   const edges = pick(samples, `${name}_bucket`, labels).map((s) => s.labels.le).filter((le) => le !== '+Inf');
   return {
     edges: edges.map(Number).sort((a, b) => a - b),
-    count: valueOf(samples, `${name}_count`, labels),
-    sum: valueOf(samples, `${name}_sum`, labels),
+    count: sampleValue(samples, `${name}_count`, labels),
+    sum: sampleValue(samples, `${name}_sum`, labels),
   };
 }

@@ -10,7 +10,7 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { startStack, skipReason, until } from './harness.mjs';
-import { api, rawGet, startSite, sitePage, readPushgateway, pick, valueOf, histogram } from './tracking-support.mjs';
+import { api, rawGet, startSite, sitePage, readPushgateway, pick, sampleValue, histogram } from './tracking-support.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -65,7 +65,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
       body: JSON.stringify({ metrics: [{ name, type: 'counter', value: 1 }] }),
     });
     assert.equal(res.status, 200, await res.text());
-    return settle((x) => (valueOf(x, name, { tenant: s.tenant }) === 1 ? [] : [`${name} not there yet`]), name);
+    return settle((x) => (sampleValue(x, name, { tenant: s.tenant }) === 1 ? [] : [`${name} not there yet`]), name);
   }
 
   async function openPage(path, { tracked = true } = {}) {
@@ -194,7 +194,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     ];
     const histograms = [...Object.keys(EDGES).map((name) => [name, app]), ['time_on_page_seconds', order]];
     const samples = await settle((x) => [
-      ...counters.filter(([n, l, v]) => valueOf(x, n, l) !== v).map(([n, l, v]) => `${n} ${JSON.stringify(l)} is ${valueOf(x, n, l)}, want ${v}`),
+      ...counters.filter(([n, l, v]) => sampleValue(x, n, l) !== v).map(([n, l, v]) => `${n} ${JSON.stringify(l)} is ${sampleValue(x, n, l)}, want ${v}`),
       ...histograms.filter(([n, l]) => histogram(x, n, l).count !== 1).map(([n, l]) => `${n} ${JSON.stringify(l)} count is ${histogram(x, n, l).count}, want 1`),
     ], 'every series of the page');
 
@@ -224,11 +224,11 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
 
     const tenant = s.tenant;
     const samples = await settle((x) => [
-      valueOf(x, 'e2e_newsletter_clicks_total', { source: NASTY, tenant }) === 3 ? null : 'newsletter clicks are not 3',
-      valueOf(x, 'page_views_total', { path: '/config/', tenant }) === 1 ? null : 'no page view of /config/ (auto_track is on)',
+      sampleValue(x, 'e2e_newsletter_clicks_total', { source: NASTY, tenant }) === 3 ? null : 'newsletter clicks are not 3',
+      sampleValue(x, 'page_views_total', { path: '/config/', tenant }) === 1 ? null : 'no page view of /config/ (auto_track is on)',
       histogram(x, 'web_vitals_lcp_seconds', { path: '/config/', tenant }).count === 1 ? null : 'no LCP of /config/',
     ].filter(Boolean), 'the generated code\'s series');
-    assert.equal(valueOf(samples, 'e2e_cta_clicks_total', { tenant }), 7, 'unchanged by the config page');
+    assert.equal(sampleValue(samples, 'e2e_cta_clicks_total', { tenant }), 7, 'unchanged by the config page');
     assert.ok(seen.bodies.length > 0 && seen.bodies.every((b) => !b.includes('e2e_cta_clicks_total')), 'never sent');
     assert.ok(seen.warnings.some((w) => w.includes('unknown metric e2e_cta_clicks_total')), `warnings: ${seen.warnings}`);
   });
@@ -239,10 +239,10 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     await page.goto(`${site.origin}/bye`);
     await context.close();
     const samples = await settle((x) => [
-      valueOf(x, 'page_views_total', { path: '/generic/', tenant: s.tenant }) === 1 ? null : 'no page view of /generic/',
+      sampleValue(x, 'page_views_total', { path: '/generic/', tenant: s.tenant }) === 1 ? null : 'no page view of /generic/',
       histogram(x, 'web_vitals_fcp_seconds', { path: '/generic/', tenant: s.tenant }).count === 1 ? null : 'no FCP of /generic/',
     ].filter(Boolean), 'the generic script\'s series');
-    assert.equal(valueOf(samples, 'e2e_cta_clicks_total', { tenant: s.tenant }), 7);
+    assert.equal(sampleValue(samples, 'e2e_cta_clicks_total', { tenant: s.tenant }), 7);
     assert.ok(seen.warnings.some((w) => w.includes('unknown metric e2e_cta_clicks_total')), `warnings: ${seen.warnings}`);
   });
 
@@ -252,7 +252,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     await page.goto(`${site.origin}/bye`);
     await context.close();
     const samples = await settle((x) => (histogram(x, 'time_on_page_seconds', { path: '/twice/', tenant: s.tenant }).count >= 1 ? [] : ['no time on page of /twice/']), '/twice/');
-    assert.equal(valueOf(samples, 'page_views_total', { path: '/twice/', tenant: s.tenant }), 1);
+    assert.equal(sampleValue(samples, 'page_views_total', { path: '/twice/', tenant: s.tenant }), 1);
     assert.equal(histogram(samples, 'time_on_page_seconds', { path: '/twice/', tenant: s.tenant }).count, 1);
     assert.equal(histogram(samples, 'web_vitals_lcp_seconds', { path: '/twice/', tenant: s.tenant }).count, 1);
     assert.equal(histogram(samples, 'web_vitals_cls', { path: '/twice/', tenant: s.tenant }).count, 1);
@@ -294,7 +294,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     assert.ok(histogram(samples, 'web_vitals_cls', again).sum > 0);
     assert.equal(histogram(samples, 'web_vitals_lcp_seconds', again).count, 1);
     assert.equal(histogram(samples, 'time_on_page_seconds', again).count, 1);
-    assert.equal(valueOf(samples, 'page_views_total', again), 1);
+    assert.equal(sampleValue(samples, 'page_views_total', again), 1);
   });
 
   test('back/forward cache: the restored page counts a view and sends vitals of its own', async () => {
@@ -320,7 +320,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
       web_vitals_inp_seconds: 1, web_vitals_ttfb_seconds: 1, page_load_seconds: 1,
     };
     const samples = await settle((x) => [
-      ...Object.entries(want).filter(([n, v]) => valueOf(x, n, bf) !== v).map(([n, v]) => `${n} is ${valueOf(x, n, bf)}, want ${v}`),
+      ...Object.entries(want).filter(([n, v]) => sampleValue(x, n, bf) !== v).map(([n, v]) => `${n} is ${sampleValue(x, n, bf)}, want ${v}`),
       ...Object.entries(counts).filter(([n, v]) => histogram(x, n, bf).count !== v).map(([n, v]) => `${n} count is ${histogram(x, n, bf).count}, want ${v}`),
     ], 'the cached page\'s series');
     assert.ok(histogram(samples, 'web_vitals_inp_seconds', bf).sum >= 0.06, 'the INP is the first visit\'s click');
@@ -340,7 +340,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
 
     const samples = await barrier('e2e_after_refused_total');
     assert.deepEqual(pick(samples, 'page_views_total', { path: '/refused/' }), []);
-    assert.equal(valueOf(samples, 'e2e_cta_clicks_total', { tenant: s.tenant }), 7);
+    assert.equal(sampleValue(samples, 'e2e_cta_clicks_total', { tenant: s.tenant }), 7);
   });
 
   test('a browser push of an undeclared metric or label is refused', async () => {
@@ -364,7 +364,7 @@ describe('tracking code in headless Chromium', { skip: SKIP || false, timeout: 5
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     await context.close();
 
-    const samples = await settle((x) => (valueOf(x, 'e2e_plan_choices_total', { plan: 'free', tenant: s.tenant }) === 1 ? [] : ['the accepted push is not there']), 'the accepted push');
+    const samples = await settle((x) => (sampleValue(x, 'e2e_plan_choices_total', { plan: 'free', tenant: s.tenant }) === 1 ? [] : ['the accepted push is not there']), 'the accepted push');
     assert.deepEqual(pick(samples, 'e2e_undeclared_total'), []);
     assert.deepEqual(pick(samples, 'e2e_plan_choices_total').filter((x) => 'colour' in x.labels), []);
     assert.deepEqual(pick(samples, 'page_views_total', { path: '/plain/' }), []);

@@ -31,7 +31,13 @@ test('counter increments of the same series queued together are merged into one 
     t.increment('signups_total', 2, { plan: 'pro' });
     t.increment('signups_total', 1, { plan: 'free' });
   });
-  assert.deepEqual(items.map((i) => [i.labels.plan, i.value]), [['pro', 3], ['free', 1]]);
+  assert.deepEqual(
+    items.map((i) => [i.labels.plan, i.value]),
+    [
+      ['pro', 3],
+      ['free', 1],
+    ],
+  );
 });
 
 test('gauge: track sets, increment / decrement carry op inc / dec', async () => {
@@ -122,7 +128,10 @@ test('bad values are refused: NaN, Infinity, negative counter increments', async
     t.track('cart_items', '7'); // numeric strings are fine
     t.track('cart_items', -2); // gauges may go negative
   });
-  assert.deepEqual(items.map((i) => i.value), [7, -2]);
+  assert.deepEqual(
+    items.map((i) => i.value),
+    [7, -2],
+  );
 });
 
 test('flush() returns a promise that settles once the batch is answered', async () => {

@@ -31,13 +31,13 @@ test('path label: ids, UUIDs and long hex/token segments become :id; query and h
     ['/t/aZ3kP9qLm2XvB8nR7', '/t/:id'],
     ['/deadbeefcafe/2024', '/deadbeefcafe/:id'],
     ['/search?q=secret#results', '/search'],
-    ['/' + 'a'.repeat(150), '/' + 'a'.repeat(99)],
+    [`/${'a'.repeat(150)}`, `/${'a'.repeat(99)}`],
   ];
   for (const [url, expected] of cases) {
     const { b, t } = setup({ path: url });
     const items = await everything(b, t);
     assert.deepEqual(Object.keys(viewsByPath(items)), [expected], url);
-    assert.ok(items.every((i) => !i.labels || !i.labels.path || i.labels.path.length <= 100));
+    assert.ok(items.every((i) => !i.labels?.path || i.labels.path.length <= 100));
   }
 });
 
@@ -74,7 +74,9 @@ test('SPA: history methods still work and their own errors reach the page', () =
   assert.equal(b.location.pathname, '/x');
   assert.equal(b.location.search, '?y=1');
   const b2 = createBrowser();
-  b2.history.pushState = () => { throw new Error('SecurityError'); };
+  b2.history.pushState = () => {
+    throw new Error('SecurityError');
+  };
   b2.load(makeConfig({ auto_track: true }));
   assert.throws(() => b2.window.history.pushState({}, '', 'https://other.example/'), /SecurityError/);
 });
@@ -125,7 +127,10 @@ test('JS errors and unhandled rejections are counted by kind, without their text
 
 test('FCP from the paint entry, once', async () => {
   const b = createBrowser();
-  b.bufferEntries('paint', [{ name: 'first-paint', startTime: 300 }, { name: 'first-contentful-paint', startTime: 450 }]);
+  b.bufferEntries('paint', [
+    { name: 'first-paint', startTime: 300 },
+    { name: 'first-contentful-paint', startTime: 450 },
+  ]);
   const t = b.load(makeConfig({ auto_track: true }));
   await tick();
   const fcp = itemsNamed(await everything(b, t), 'web_vitals_fcp_seconds');
@@ -162,7 +167,10 @@ test('LCP: entries not yet delivered are taken when the page is hidden', async (
   await b.advance(5000); // hidden at 5 s: candidates painted before that count
   b.hide();
   const lcp = itemsNamed(await b.allItems(), 'web_vitals_lcp_seconds');
-  assert.deepEqual(lcp.map((i) => i.value), [2.6]);
+  assert.deepEqual(
+    lcp.map((i) => i.value),
+    [2.6],
+  );
   assert.ok(t);
 });
 
@@ -210,7 +218,10 @@ test('CLS is 0 when nothing shifted, and absent where layout-shift is not suppor
   b.load(makeConfig({ auto_track: true }));
   b.hide();
   b.pagehide();
-  assert.deepEqual(itemsNamed(await b.allItems(), 'web_vitals_cls').map((i) => i.value), [0]);
+  assert.deepEqual(
+    itemsNamed(await b.allItems(), 'web_vitals_cls').map((i) => i.value),
+    [0],
+  );
 
   const safari = createBrowser({ entryTypes: ['navigation', 'paint', 'event'] });
   safari.load(makeConfig({ auto_track: true }));
@@ -258,7 +269,11 @@ test('INP: none without an interaction; 0 when the visitor interacted but no ent
     fast.load(makeConfig({ auto_track: true }));
     fast.dispatch(fast.el('button', {}), act);
     fast.pagehide();
-    assert.deepEqual(itemsNamed(await fast.allItems(), 'web_vitals_inp_seconds').map((i) => i.value), [0], act);
+    assert.deepEqual(
+      itemsNamed(await fast.allItems(), 'web_vitals_inp_seconds').map((i) => i.value),
+      [0],
+      act,
+    );
   }
 
   // A tap the page did not treat as a click still counts through its entry.
@@ -266,7 +281,10 @@ test('INP: none without an interaction; 0 when the visitor interacted but no ent
   tap.load(makeConfig({ auto_track: true }));
   tap.emit('event', [{ interactionId: 4, duration: 24 }]);
   tap.pagehide();
-  assert.deepEqual(itemsNamed(await tap.allItems(), 'web_vitals_inp_seconds').map((i) => i.value), [0.024]);
+  assert.deepEqual(
+    itemsNamed(await tap.allItems(), 'web_vitals_inp_seconds').map((i) => i.value),
+    [0.024],
+  );
 
   // No Event Timing: no INP, not a zero.
   const old = createBrowser({ entryTypes: ['navigation', 'paint', 'layout-shift'] });
@@ -287,7 +305,11 @@ test('a page hidden twice (tab switch, return, leave) reports CLS and INP once, 
   await b.advance(2000);
   b.hide(); // another tab
   let items = await everything(b, t);
-  assert.deepEqual(itemsNamed(items, 'web_vitals_lcp_seconds').map((i) => i.value), [0.7], 'LCP is final at the first hide');
+  assert.deepEqual(
+    itemsNamed(items, 'web_vitals_lcp_seconds').map((i) => i.value),
+    [0.7],
+    'LCP is final at the first hide',
+  );
   assert.deepEqual(itemsNamed(items, 'web_vitals_cls'), []);
   assert.deepEqual(itemsNamed(items, 'web_vitals_inp_seconds'), []);
   await b.advance(60000);
@@ -298,10 +320,22 @@ test('a page hidden twice (tab switch, return, leave) reports CLS and INP once, 
   b.hide(); // leaving: hidden, then pagehide
   b.pagehide();
   items = await b.allItems();
-  assert.deepEqual(itemsNamed(items, 'web_vitals_cls').map((i) => i.value), [0.2]);
-  assert.deepEqual(itemsNamed(items, 'web_vitals_inp_seconds').map((i) => i.value), [0.32]);
-  assert.deepEqual(itemsNamed(items, 'web_vitals_lcp_seconds').map((i) => i.value), [0.7]);
-  assert.deepEqual(itemsNamed(items, 'page_views_total').map((i) => i.value), [1]);
+  assert.deepEqual(
+    itemsNamed(items, 'web_vitals_cls').map((i) => i.value),
+    [0.2],
+  );
+  assert.deepEqual(
+    itemsNamed(items, 'web_vitals_inp_seconds').map((i) => i.value),
+    [0.32],
+  );
+  assert.deepEqual(
+    itemsNamed(items, 'web_vitals_lcp_seconds').map((i) => i.value),
+    [0.7],
+  );
+  assert.deepEqual(
+    itemsNamed(items, 'page_views_total').map((i) => i.value),
+    [1],
+  );
 });
 
 test('bfcache: a restored page counts a view and reports vitals of its own, measured from the restore', async () => {
@@ -317,13 +351,22 @@ test('bfcache: a restored page counts a view and reports vitals of its own, meas
   await b.advance(5000);
   b.enterBfcache(); // to another site
   const before = await everything(b, t);
-  assert.deepEqual(itemsNamed(before, 'web_vitals_cls').map((i) => i.value), [0.3]);
-  assert.deepEqual(itemsNamed(before, 'web_vitals_inp_seconds').map((i) => i.value), [0.4]);
+  assert.deepEqual(
+    itemsNamed(before, 'web_vitals_cls').map((i) => i.value),
+    [0.3],
+  );
+  assert.deepEqual(
+    itemsNamed(before, 'web_vitals_inp_seconds').map((i) => i.value),
+    [0.4],
+  );
   // What left the page from here on, by fetch or by beacon.
   const mark = { requests: b.requests.length, beacons: b.beaconCalls.length };
   const since = async () => {
     const beacons = (await b.beacons()).slice(mark.beacons);
-    return b.requests.slice(mark.requests).flatMap((r) => r.json.metrics).concat(beacons.flatMap((x) => x.json.metrics));
+    return b.requests
+      .slice(mark.requests)
+      .flatMap((r) => r.json.metrics)
+      .concat(beacons.flatMap((x) => x.json.metrics));
   };
 
   await b.advance(30000); // in the cache: frozen
@@ -347,7 +390,10 @@ test('bfcache: a restored page counts a view and reports vitals of its own, meas
   assert.deepEqual(values('web_vitals_inp_seconds'), [], 'no interaction since the restore');
   assert.deepEqual(values('web_vitals_ttfb_seconds'), [], 'no new response');
   assert.deepEqual(values('page_load_seconds'), [], 'no new load');
-  assert.deepEqual(values('time_on_page_seconds').map(([, v]) => v), [4.032]);
+  assert.deepEqual(
+    values('time_on_page_seconds').map(([, v]) => v),
+    [4.032],
+  );
 });
 
 test('bfcache: a pageshow that is not a restore (the first load) changes nothing', async () => {
@@ -357,7 +403,10 @@ test('bfcache: a pageshow that is not a restore (the first load) changes nothing
   b.frame();
   b.pagehide();
   const items = await everything(b, t);
-  assert.deepEqual(itemsNamed(items, 'page_views_total').map((i) => i.value), [1]);
+  assert.deepEqual(
+    itemsNamed(items, 'page_views_total').map((i) => i.value),
+    [1],
+  );
   assert.deepEqual(itemsNamed(items, 'web_vitals_fcp_seconds'), []);
   assert.deepEqual(b.frames, []);
 });
@@ -375,7 +424,10 @@ test('time on page: visible time per view, reported when hidden or on route chan
   b.pagehide();
   const items = await b.allItems();
   const top = itemsNamed(items, 'time_on_page_seconds').map((i) => [i.labels.path, i.value]);
-  assert.deepEqual(top, [['/', 12], ['/next', 3]]);
+  assert.deepEqual(top, [
+    ['/', 12],
+    ['/next', 3],
+  ]);
   assert.ok(t);
 });
 
@@ -387,7 +439,10 @@ test('time on page: a page opened in the background counts from when it is shown
   await b.advance(4000);
   b.hide();
   const top = itemsNamed(await b.allItems(), 'time_on_page_seconds');
-  assert.deepEqual(top.map((i) => i.value), [4]);
+  assert.deepEqual(
+    top.map((i) => i.value),
+    [4],
+  );
 });
 
 test('auto_track off: no page views, no vitals, history untouched', async () => {
@@ -417,9 +472,15 @@ test('every item of an auto-tracked session has a built-in name, type and bounde
   b.pagehide();
   const items = await b.allItems();
   const types = {
-    page_views_total: 'counter', js_errors_total: 'counter', page_load_seconds: 'histogram',
-    time_on_page_seconds: 'histogram', web_vitals_lcp_seconds: 'histogram', web_vitals_inp_seconds: 'histogram',
-    web_vitals_cls: 'histogram', web_vitals_fcp_seconds: 'histogram', web_vitals_ttfb_seconds: 'histogram',
+    page_views_total: 'counter',
+    js_errors_total: 'counter',
+    page_load_seconds: 'histogram',
+    time_on_page_seconds: 'histogram',
+    web_vitals_lcp_seconds: 'histogram',
+    web_vitals_inp_seconds: 'histogram',
+    web_vitals_cls: 'histogram',
+    web_vitals_fcp_seconds: 'histogram',
+    web_vitals_ttfb_seconds: 'histogram',
   };
   assert.deepEqual([...new Set(items.map((i) => i.name))].sort(), Object.keys(types).sort());
   for (const i of items) {

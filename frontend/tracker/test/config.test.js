@@ -7,7 +7,7 @@ const { createBrowser, makeConfig, readSource, MARKER, ENDPOINT, ORIGIN } = requ
 test('the config marker occurs exactly once, as the last argument of the wrapper', () => {
   const src = readSource();
   assert.equal(src.split(MARKER).length - 1, 1);
-  assert.ok(src.includes(MARKER + ')'), 'the marker is the last argument of the wrapper call');
+  assert.ok(src.includes(`${MARKER})`), 'the marker is the last argument of the wrapper call');
 });
 
 test('the source stays ES5: no arrows, let/const, classes or template literals', () => {
@@ -24,10 +24,8 @@ test('an injected config is used: key in the URL, declared metrics known', async
   t.increment('signups_total');
   await t.flush();
   assert.equal(b.requests.length, 1);
-  assert.equal(b.requests[0].url, ENDPOINT + '?k=pk_abc');
-  assert.deepEqual(b.sentItems(), [
-    { name: 'signups_total', type: 'counter', value: 1, labels: { source: 'web' } },
-  ]);
+  assert.equal(b.requests[0].url, `${ENDPOINT}?k=pk_abc`);
+  assert.deepEqual(b.sentItems(), [{ name: 'signups_total', type: 'counter', value: 1, labels: { source: 'web' } }]);
 });
 
 test('the key is URL-encoded', async () => {
@@ -35,7 +33,7 @@ test('the key is URL-encoded', async () => {
   const t = b.load(makeConfig({ key: 'pk_a&b=c' }));
   t.increment('signups_total');
   await t.flush();
-  assert.equal(b.requests[0].url, ENDPOINT + '?k=pk_a%26b%3Dc');
+  assert.equal(b.requests[0].url, `${ENDPOINT}?k=pk_a%26b%3Dc`);
 });
 
 test('generic script: window.PushgateConfig is read when nothing was injected', async () => {
@@ -43,7 +41,7 @@ test('generic script: window.PushgateConfig is read when nothing was injected', 
   const t = b.load(); // served unchanged
   t.track('cart_items', 3);
   await t.flush();
-  assert.equal(b.requests[0].url, ENDPOINT + '?k=pk_generic');
+  assert.equal(b.requests[0].url, `${ENDPOINT}?k=pk_generic`);
   assert.deepEqual(b.sentItems(), [{ name: 'cart_items', type: 'gauge', value: 3, op: 'set' }]);
 });
 
@@ -52,7 +50,7 @@ test('an injected config wins over window.PushgateConfig', async () => {
   const t = b.load(makeConfig({ key: 'pk_injected' }));
   t.increment('signups_total');
   await t.flush();
-  assert.equal(b.requests[0].url, ENDPOINT + '?k=pk_injected');
+  assert.equal(b.requests[0].url, `${ENDPOINT}?k=pk_injected`);
 });
 
 test('generic script: data-* attributes of the script tag', async () => {
@@ -85,7 +83,10 @@ test('generic script without data-endpoint sends to the server it came from', as
   const t = b.load();
   await t.flush();
   assert.equal(b.requests[0].url, 'https://pushgate.example/api/v1/metrics?k=pk_attr');
-  assert.ok(b.sentItems().some((i) => i.name === 'page_views_total'), 'auto-tracking on by data-auto-track="1"');
+  assert.ok(
+    b.sentItems().some((i) => i.name === 'page_views_total'),
+    'auto-tracking on by data-auto-track="1"',
+  );
 });
 
 test('auto_track and custom_events default to on when absent', async () => {
@@ -97,7 +98,7 @@ test('auto_track and custom_events default to on when absent', async () => {
 });
 
 test('no config at all: a console warning, no API, no listeners, no requests', async () => {
-  const b = createBrowser({ script: { src: ORIGIN + '/api/v1/client/script.js' } });
+  const b = createBrowser({ script: { src: `${ORIGIN}/api/v1/client/script.js` } });
   b.load();
   assert.equal(b.window.MetricsTracker, undefined);
   assert.equal(b.warnings.length, 1);
@@ -126,7 +127,13 @@ test('loading twice is a no-op: same API object, no extra listeners, one page vi
 test('no cookies and no storage are touched', () => {
   const b = createBrowser();
   const touched = [];
-  const trap = (name) => ({ get() { touched.push(name); return undefined; }, configurable: true });
+  const trap = (name) => ({
+    get() {
+      touched.push(name);
+      return undefined;
+    },
+    configurable: true,
+  });
   Object.defineProperty(b.document, 'cookie', trap('cookie'));
   Object.defineProperty(b.context, 'localStorage', trap('localStorage'));
   Object.defineProperty(b.context, 'sessionStorage', trap('sessionStorage'));

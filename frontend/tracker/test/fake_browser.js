@@ -31,12 +31,12 @@ class FakeTarget {
     this.listeners = [];
   }
   addEventListener(type, fn, options) {
-    const capture = options === true || !!(options && options.capture);
+    const capture = options === true || !!options?.capture;
     if (this.listeners.some((l) => l.type === type && l.fn === fn && l.capture === capture)) return;
     this.listeners.push({ type, fn, capture });
   }
   removeEventListener(type, fn, options) {
-    const capture = options === true || !!(options && options.capture);
+    const capture = options === true || !!options?.capture;
     this.listeners = this.listeners.filter((l) => !(l.type === type && l.fn === fn && l.capture === capture));
   }
 }
@@ -50,7 +50,7 @@ class FakeElement extends FakeTarget {
     this.nodeType = 1;
   }
   getAttribute(name) {
-    return Object.prototype.hasOwnProperty.call(this.attrs, name) ? String(this.attrs[name]) : null;
+    return Object.hasOwn(this.attrs, name) ? String(this.attrs[name]) : null;
   }
   setAttribute(name, value) {
     this.attrs[name] = String(value);
@@ -60,7 +60,7 @@ class FakeElement extends FakeTarget {
     return child;
   }
   get src() {
-    return this.attrs.src ? new URL(this.attrs.src, ORIGIN + '/').href : '';
+    return this.attrs.src ? new URL(this.attrs.src, `${ORIGIN}/`).href : '';
   }
 }
 
@@ -124,13 +124,18 @@ function createBrowser(options = {}) {
   b.location = loc;
 
   const history = {
-    pushState(state, title, url) { if (url != null) setUrl(url); },
-    replaceState(state, title, url) { if (url != null) setUrl(url); },
+    pushState(_state, _title, url) {
+      if (url != null) setUrl(url);
+    },
+    replaceState(_state, _title, url) {
+      if (url != null) setUrl(url);
+    },
   };
 
-  const navigationEntry = options.navigation === undefined
-    ? { entryType: 'navigation', startTime: 0, responseStart: 120, loadEventEnd: 900 }
-    : options.navigation;
+  const navigationEntry =
+    options.navigation === undefined
+      ? { entryType: 'navigation', startTime: 0, responseStart: 120, loadEventEnd: 900 }
+      : options.navigation;
   const performance = {
     now: () => b.now,
     getEntriesByType: (type) => (type === 'navigation' && navigationEntry ? [navigationEntry] : []),
@@ -175,7 +180,11 @@ function createBrowser(options = {}) {
       keepalive: init.keepalive,
       body: init.body,
     };
-    try { req.json = JSON.parse(init.body); } catch (e) { req.json = null; }
+    try {
+      req.json = JSON.parse(init.body);
+    } catch (_e) {
+      req.json = null;
+    }
     b.requests.push(req);
     const next = b.responses.length ? b.responses.shift() : { status: 200, body: { accepted: 1, rejected: 0, errors: [] } };
     if (next === 'throw') throw new TypeError('fetch exploded synchronously');
@@ -201,14 +210,18 @@ function createBrowser(options = {}) {
     performance,
     console: {
       warn: (...args) => b.warnings.push(args.map(String).join(' ')),
-      log() {}, error() {}, info() {},
+      log() {},
+      error() {},
+      info() {},
     },
     setTimeout: (fn, ms) => {
       const id = ++b.timerSeq;
       b.timers.set(id, { at: b.now + (Number(ms) || 0), fn });
       return id;
     },
-    clearTimeout: (id) => { b.timers.delete(id); },
+    clearTimeout: (id) => {
+      b.timers.delete(id);
+    },
     requestAnimationFrame: (fn) => b.frames.push(fn),
     Blob,
     addEventListener: win.addEventListener.bind(win),
@@ -263,15 +276,22 @@ function createBrowser(options = {}) {
   }
   // Dispatches like the DOM: capture from window down, target, then bubbling up.
   b.dispatch = (target, type, props = {}) => {
-    const event = Object.assign({
-      type,
-      target,
-      bubbles: true,
-      stopped: false,
-      defaultPrevented: false,
-      stopPropagation() { this.stopped = true; },
-      preventDefault() { this.defaultPrevented = true; },
-    }, props);
+    const event = Object.assign(
+      {
+        type,
+        target,
+        bubbles: true,
+        stopped: false,
+        defaultPrevented: false,
+        stopPropagation() {
+          this.stopped = true;
+        },
+        preventDefault() {
+          this.defaultPrevented = true;
+        },
+      },
+      props,
+    );
     const path = eventPath(target);
     for (let i = path.length - 1; i > 0 && !event.stopped; i--) invoke(path[i], event, 'capture');
     if (!event.stopped) invoke(target, event, 'target');
@@ -354,7 +374,10 @@ function createBrowser(options = {}) {
       let nextId = null;
       let next = null;
       for (const [id, t] of b.timers) {
-        if (t.at <= end && (!next || t.at < next.at)) { next = t; nextId = id; }
+        if (t.at <= end && (!next || t.at < next.at)) {
+          next = t;
+          nextId = id;
+        }
       }
       if (!next) break;
       b.timers.delete(nextId);
@@ -397,18 +420,21 @@ const ENDPOINT = 'http://127.0.0.1:3000/api/v1/metrics';
 
 // A per-key config as the server injects it; auto-tracking and custom events off unless asked.
 function makeConfig(overrides = {}) {
-  return Object.assign({
-    endpoint: ENDPOINT,
-    key: 'pk_abc',
-    auto_track: false,
-    custom_events: false,
-    metrics: [
-      { n: 'signups_total', t: 'counter', l: { plan: null, source: 'web' } },
-      { n: 'cart_items', t: 'gauge', l: {} },
-      { n: 'checkout_seconds', t: 'histogram', l: { step: 'pay' } },
-      { n: 'api_latency_seconds', t: 'summary', l: null },
-    ],
-  }, overrides);
+  return Object.assign(
+    {
+      endpoint: ENDPOINT,
+      key: 'pk_abc',
+      auto_track: false,
+      custom_events: false,
+      metrics: [
+        { n: 'signups_total', t: 'counter', l: { plan: null, source: 'web' } },
+        { n: 'cart_items', t: 'gauge', l: {} },
+        { n: 'checkout_seconds', t: 'histogram', l: { step: 'pay' } },
+        { n: 'api_latency_seconds', t: 'summary', l: null },
+      ],
+    },
+    overrides,
+  );
 }
 
 module.exports = { createBrowser, sourceWith, readSource, makeConfig, MARKER, ORIGIN, ENDPOINT, tick, itemsNamed };

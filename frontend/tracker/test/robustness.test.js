@@ -17,7 +17,11 @@ async function session(b) {
   t.increment('cart_items', '2', [1, 2]);
   t.decrement('toString');
   t.observe('__proto__', 1);
-  t.observe('checkout_seconds', { valueOf() { throw new Error('hostile valueOf'); } });
+  t.observe('checkout_seconds', {
+    valueOf() {
+      throw new Error('hostile valueOf');
+    },
+  });
   const p = t.flush();
   if (p) await p;
   b.navigate('/a/1');
@@ -52,7 +56,16 @@ test('a fetch that throws synchronously, or rejects, never reaches the page', as
 test('a broken response (json() throws) is harmless', async () => {
   const b = createBrowser();
   const t = b.load(makeConfig(EVERYTHING));
-  b.responses.push(Promise.resolve({ status: 400, ok: false, headers: null, json() { throw new Error('boom'); } }));
+  b.responses.push(
+    Promise.resolve({
+      status: 400,
+      ok: false,
+      headers: null,
+      json() {
+        throw new Error('boom');
+      },
+    }),
+  );
   t.track('cart_items', 1);
   await t.flush();
   assert.deepEqual(b.listenerErrors, []);
@@ -68,7 +81,11 @@ test('no PerformanceObserver, no sendBeacon, no fetch, no navigation timing: sti
 
 test('a PerformanceObserver that throws on observe() is tolerated', async () => {
   const b = createBrowser();
-  b.context.PerformanceObserver = function () { this.observe = () => { throw new TypeError('unsupported'); }; };
+  b.context.PerformanceObserver = function () {
+    this.observe = () => {
+      throw new TypeError('unsupported');
+    };
+  };
   const t = b.load(makeConfig(EVERYTHING));
   assert.ok(t);
   await session(b);
@@ -80,7 +97,9 @@ test('a PerformanceObserver that throws on observe() is tolerated', async () => 
 test('sendBeacon that throws falls back to fetch keepalive', async () => {
   const b = createBrowser();
   const t = b.load(makeConfig());
-  b.window.navigator.sendBeacon = () => { throw new TypeError('Illegal invocation'); };
+  b.window.navigator.sendBeacon = () => {
+    throw new TypeError('Illegal invocation');
+  };
   t.track('cart_items', 1);
   b.pagehide();
   assert.equal(b.requests.length, 1);

@@ -13,7 +13,7 @@ function setup(options, config) {
 function queueGauges(t, n, from = 0) {
   for (let i = from; i < from + n; i++) t.track('cart_items', i);
 }
-const KEYED_URL = ENDPOINT + '?k=pk_abc';
+const KEYED_URL = `${ENDPOINT}?k=pk_abc`;
 
 test('a batch goes out as soon as 10 items are queued', async () => {
   const { b, t } = setup();
@@ -41,7 +41,10 @@ test('fewer items go out 5 s after the first one was queued', async () => {
   assert.equal(b.requests.length, 0);
   await b.advance(1);
   assert.equal(b.requests.length, 1);
-  assert.deepEqual(b.requests[0].json.metrics.map((i) => i.value), [1, 2]);
+  assert.deepEqual(
+    b.requests[0].json.metrics.map((i) => i.value),
+    [1, 2],
+  );
   await b.advance(60000);
   assert.equal(b.requests.length, 1, 'no empty batches');
 });
@@ -84,14 +87,23 @@ test('a 400 is not retried and the server message is shown', async () => {
   await t.flush();
   await b.advance(120000);
   assert.equal(b.requests.length, 1);
-  assert.ok(b.warnings.some((w) => /the batch has no items/.test(w)), b.warnings.join('\n'));
+  assert.ok(
+    b.warnings.some((w) => /the batch has no items/.test(w)),
+    b.warnings.join('\n'),
+  );
 });
 
 test('a 422 (nothing accepted) is not retried; rejections in a 200 are shown', async () => {
   const { b, t } = setup();
   b.responses.push(
-    { status: 422, body: { error: { code: 'nothing_accepted', message: 'no item was accepted', details: { accepted: 0, rejected: 1, errors: [] } } } },
-    { status: 200, body: { accepted: 1, rejected: 1, errors: [{ index: 1, name: 'cart_items', code: 'bad_label', message: 'label x not declared' }] } },
+    {
+      status: 422,
+      body: { error: { code: 'nothing_accepted', message: 'no item was accepted', details: { accepted: 0, rejected: 1, errors: [] } } },
+    },
+    {
+      status: 200,
+      body: { accepted: 1, rejected: 1, errors: [{ index: 1, name: 'cart_items', code: 'bad_label', message: 'label x not declared' }] },
+    },
   );
   t.track('cart_items', 1);
   await t.flush();
@@ -149,7 +161,11 @@ test('the queue is bounded while the server is away: the oldest items are droppe
 test('one request at a time: the next batch waits for the answer to the current one', async () => {
   const { b, t } = setup();
   let answer;
-  b.responses.push(new Promise((resolve) => { answer = resolve; }));
+  b.responses.push(
+    new Promise((resolve) => {
+      answer = resolve;
+    }),
+  );
   queueGauges(t, 20);
   await tick();
   assert.equal(b.requests.length, 1);
@@ -181,7 +197,10 @@ test('on pagehide the queue goes out by sendBeacon: key in the URL, text/plain J
   assert.equal(beacons[0].url, KEYED_URL);
   assert.equal(beacons[0].type, 'text/plain;charset=utf-8');
   assert.equal(typeof beacons[0].json.batch_id, 'string');
-  assert.deepEqual(beacons[0].json.metrics.map((i) => i.name), ['cart_items', 'signups_total']);
+  assert.deepEqual(
+    beacons[0].json.metrics.map((i) => i.name),
+    ['cart_items', 'signups_total'],
+  );
   // Nothing left: the batching timer was cancelled and a second hide sends nothing.
   await b.advance(10000);
   b.hide();
@@ -215,7 +234,10 @@ test('batches waiting for a retry and the one in flight keep their batch_id in t
   const beacons = await b.beacons();
   const ids = beacons.map((x) => x.json.batch_id);
   assert.equal(ids[0], idA);
-  assert.equal(beacons.reduce((n, x) => n + x.json.metrics.length, 0), 23);
+  assert.equal(
+    beacons.reduce((n, x) => n + x.json.metrics.length, 0),
+    23,
+  );
   assert.equal(new Set(ids).size, ids.length);
   await b.advance(600000);
   assert.equal(b.requests.length, 2, 'nothing is retried after the beacon');
@@ -235,7 +257,10 @@ test('each beacon body is at most 60,000 bytes, each part with its own batch_id'
     assert.equal(Buffer.byteLength(x.text), x.size);
   }
   assert.equal(new Set(beacons.map((x) => x.json.batch_id)).size, beacons.length);
-  assert.deepEqual(beacons.flatMap((x) => x.json.metrics.map((i) => i.labels.n)), ['0', '1', '2', '3', '4', '5', '6', '7', '8']);
+  assert.deepEqual(
+    beacons.flatMap((x) => x.json.metrics.map((i) => i.labels.n)),
+    ['0', '1', '2', '3', '4', '5', '6', '7', '8'],
+  );
 });
 
 test('normal batches are split at 60,000 bytes too', async () => {
