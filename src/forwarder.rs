@@ -206,12 +206,31 @@ impl Forwarder {
         self.metrics
             .push_duration
             .observe(started.elapsed().as_secs_f64());
+        let name = sink.name();
         match &result {
-            Ok(_) => self
-                .metrics
-                .last_successful_push
-                .set(chrono::Utc::now().timestamp_millis() as f64 / 1000.0),
-            Err(_) => self.metrics.push_failures.inc(),
+            Ok(sent) => {
+                let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+                self.metrics.last_successful_push.set(now);
+                self.metrics
+                    .sink_last_success
+                    .with_label_values(&[name])
+                    .set(now);
+                if !sink.counts_requests() {
+                    self.metrics
+                        .sink_samples
+                        .with_label_values(&[name])
+                        .inc_by(sent.samples);
+                }
+            }
+            Err(error) => {
+                self.metrics.push_failures.inc();
+                if !sink.counts_requests() {
+                    self.metrics
+                        .sink_failures
+                        .with_label_values(&[name, &error.status_label()])
+                        .inc();
+                }
+            }
         }
         result
     }

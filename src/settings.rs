@@ -2,6 +2,7 @@
 //! passed in, never global: tests build their own.
 
 pub use crate::query::settings::QuerySettings;
+pub use crate::sinks::RemoteWriteSettings;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 use std::{
@@ -78,9 +79,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseSettings,
-    /// Base URL of the Prometheus Pushgateway.
+    /// Base URL of the Prometheus Pushgateway; empty: no Pushgateway (remote write only).
     #[arg(long, env = "PUSHGATEWAY_URL", default_value = "http://127.0.0.1:9091")]
     pub pushgateway_url: String,
+    #[command(flatten)]
+    pub remote_write: RemoteWriteSettings,
     #[command(flatten)]
     pub query: QuerySettings,
     /// How often the aggregated state is pushed (at least 1s).
@@ -190,6 +193,7 @@ impl Settings {
                 database_pool_size: 4,
             },
             pushgateway_url: pushgateway_url.to_owned(),
+            remote_write: RemoteWriteSettings::off(),
             query: QuerySettings::for_tests(),
             flush_interval: Duration::from_secs(1),
             checkpoint_interval: None,
