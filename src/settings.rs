@@ -297,5 +297,19 @@ mod tests {
         assert_eq!(s.query.query_max_range, Duration::from_secs(32 * 86400));
         assert!(s.rate_limits.trusted_proxies.0.is_empty());
         assert!(!format!("{s:?}").contains("postgres://x/y"));
+        assert!(s.remote_write.remote_write_url.is_none());
+        let cli = Cli::try_parse_from([
+            "pushgate",
+            "serve",
+            "--database-url=postgres://x/y",
+            "--remote-write-url=https://u:pw@mimir/api/v1/push",
+            "--remote-write-headers=Authorization=Bearer t0ken",
+        ])
+        .unwrap();
+        let printed = format!("{:?}", cli.command);
+        assert!(
+            !printed.contains("t0ken") && !printed.contains("u:pw"),
+            "{printed}"
+        );
     }
 }

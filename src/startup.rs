@@ -292,3 +292,22 @@ impl Application {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_least_one_sink_is_required() {
+        let mut s = Settings::for_tests("postgres://x/y", "http://pg:9091");
+        assert!(check_sinks(&s).is_ok());
+        s.pushgateway_url = String::new();
+        let err = check_sinks(&s).unwrap_err().to_string();
+        assert!(err.contains("PUSHGATEWAY_URL") && err.contains("PUSHGATE_REMOTE_WRITE_URL"));
+        s.remote_write.remote_write_url = Some(crate::settings::Secret::new(" "));
+        assert!(check_sinks(&s).is_err(), "an empty URL is none");
+        s.remote_write.remote_write_url =
+            Some(crate::settings::Secret::new("http://vm/api/v1/write"));
+        assert!(check_sinks(&s).is_ok());
+    }
+}

@@ -228,6 +228,12 @@ fn gone<'r>(snapshot: &Snapshot, removals: &'r [Removal]) -> Vec<&'r Removal> {
         .collect()
 }
 
+/// One tenant's series (family, series) and markers, in tenant-header mode.
+type TenantPart<'a> = (
+    Vec<(&'a FamilySnapshot, &'a SeriesSnapshot)>,
+    Vec<&'a Removal>,
+);
+
 /// Builds the requests of one flush stamped `timestamp` and hands each to `emit`, which
 /// answers whether it wants more. Runs off the async executor (it is CPU work).
 pub fn encode(plan: &Plan<'_>, timestamp: i64, emit: &mut dyn FnMut(Batch) -> bool) {
@@ -255,8 +261,7 @@ pub fn encode(plan: &Plan<'_>, timestamp: i64, emit: &mut dyn FnMut(Batch) -> bo
         return;
     }
     // One tenant per request: first where each tenant's series are, then tenant by tenant.
-    let mut by_tenant: HashMap<UserId, (Vec<(&FamilySnapshot, &SeriesSnapshot)>, Vec<&Removal>)> =
-        HashMap::new();
+    let mut by_tenant: HashMap<UserId, TenantPart<'_>> = HashMap::new();
     for f in &plan.snapshot.families {
         for s in f.series.iter().filter(|s| wanted(s)) {
             by_tenant.entry(s.tenant).or_default().0.push((f, s));

@@ -6,7 +6,7 @@
 //! removal log). Semantics: docs/architecture.md, "Remote write".
 
 mod encode;
-mod proto;
+pub mod proto;
 mod send;
 mod settings;
 
