@@ -74,6 +74,15 @@ impl Forwarder {
     /// Runs until `shutdown` turns true, then makes a final checkpoint and send to every sink.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let first = Instant::now() + self.flush_interval;
+        // Until its first success, a sink's "last success" is the start: so a sink that never
+        // succeeds still trips the staleness alert (prometheus/rules, PushgateSinkStale).
+        let started = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        for sink in self.sinks.iter() {
+            self.metrics
+                .sink_last_success
+                .with_label_values(&[sink.name()])
+                .set(started);
+        }
         let mut slots: Vec<Slot> = self
             .sinks
             .iter()

@@ -94,7 +94,7 @@ impl OwnMetrics {
             sink_last_success: GaugeVec::new(
                 Opts::new(
                     "pushgate_sink_last_success_timestamp_seconds",
-                    "Unix time of each sink's last successful flush.",
+                    "Unix time of each sink's last successful flush (its start until the first).",
                 ),
                 &["sink"],
             )?,

@@ -72,6 +72,11 @@ async fn a_500_is_retried_with_the_same_body_and_timestamps() {
         .await
             > 1.7e9
     );
+    // readiness names each configured sink: here remote write only
+    let ready = app.ready().await;
+    assert_eq!(ready.status, 200, "{:?}", ready.body);
+    assert_eq!(ready.body["checks"]["remote_write"], "ok");
+    assert!(ready.body["checks"].get("pushgateway").is_none());
     for header in [
         ("content-encoding", "snappy"),
         ("content-type", "application/x-protobuf"),
