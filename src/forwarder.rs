@@ -182,6 +182,7 @@ impl Forwarder {
                         checkpoint_ms,
                         render_ms = sent.encode_ms,
                         put_ms = sent.send_ms,
+                        samples = sent.samples,
                         "flush done"
                     );
                     if slot.failures > 0 {

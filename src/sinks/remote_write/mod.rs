@@ -212,12 +212,19 @@ impl Sink for RemoteWriteSink {
                 instance: &instance,
                 per_tenant,
             };
+            // pushgate's own time: encoding, not the waits for a free request slot
+            let began = Instant::now();
+            let mut waited = Duration::ZERO;
             encode::encode(&plan, taken_at_ms, &mut |batch| {
-                tx.blocking_send(batch).is_ok()
+                let wait = Instant::now();
+                let open = tx.blocking_send(batch).is_ok();
+                waited += wait.elapsed();
+                open
             });
+            began.elapsed().saturating_sub(waited)
         });
         let result = self.send_all(rx).await;
-        encoder.await.map_err(|e| SinkError::Encode(e.into()))?;
+        let encoding = encoder.await.map_err(|e| SinkError::Encode(e.into()))?;
         let mut state = self.state.lock();
         match result {
             Ok(samples) => {
@@ -227,8 +234,9 @@ impl Sink for RemoteWriteSink {
                     state.last_full_ms = Some(taken_at_ms);
                 }
                 state.last_error = None;
+                // encoding runs alongside the requests: `send_ms` is the whole flush, end to end
                 Ok(Sent {
-                    encode_ms: 0.0,
+                    encode_ms: encoding.as_secs_f64() * 1e3,
                     send_ms: started.elapsed().as_secs_f64() * 1e3,
                     samples,
                 })
