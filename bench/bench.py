@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import load  # noqa: E402
+import remote_write  # noqa: E402
 from procs import ROOT, Http, Procs, rss_bytes, wait_until  # noqa: E402
 
 PUSHGATE = os.path.join(ROOT, "target/release/pushgate")
@@ -28,8 +29,8 @@ def parse_args(argv):
     ap.add_argument("--runs", type=int, help="runs per figure (median reported); default 3, quick 1")
     ap.add_argument("--seconds", type=int, help="seconds per load run; default 4, quick 1")
     ap.add_argument("--connections", type=int, default=32, help="load generator connections [32]")
-    ap.add_argument("--parts", default="ingestion,alternatives,memory",
-                    help="which parts to run, comma-separated [ingestion,alternatives,memory]")
+    ap.add_argument("--parts", default="ingestion,alternatives,memory,remote_write",
+                    help="which parts to run, comma-separated [ingestion,alternatives,memory,remote_write]")
     a = ap.parse_args(argv)
     a.runs = a.runs or (1 if a.quick else 3)
     a.seconds = a.seconds or (1 if a.quick else 4)
@@ -55,6 +56,8 @@ class Bench:
         self.workdir = workdir
         self.rows = []
         self.rng = load.seeded()
+        # remote_write.py: per size, each sink's end-to-end flush time (ms)
+        self.flush_ms = {}
 
     def row(self, section, what, value, note=""):
         self.rows.append((section, what, value, note))
@@ -259,6 +262,8 @@ def versions():
                     f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB"),
         ("pushgate", f"{first_line([PUSHGATE, '--version'])} (release build, commit {git})"),
         ("prometheus-pushgateway", first_line(["prometheus-pushgateway", "--version"])),
+        ("prometheus / victoria-metrics", f"{first_line(['prometheus', '--version'])} / "
+                                          f"{first_line(['victoria-metrics', '-version'])}"),
         ("gravel-gateway", installed("gravel-gateway")),
         ("wrk / oha", f"{first_line(['wrk', '-v'])} / {first_line(['oha', '--version'])}"),
         ("postgres", first_line([postgres_binary(), "--version"])),
@@ -287,6 +292,8 @@ def main(argv):
             b.alternatives(rps10)
         if "memory" in parts:
             b.memory(database_url, tenants)
+        if "remote_write" in parts:
+            remote_write.run(b, PUSHGATE, database_url, tenants)
     finally:
         procs.stop_all()
     load_after = open("/proc/loadavg").read().split()[:3]

@@ -110,6 +110,28 @@ class Procs:
         wait_until(f"{name} to answer", lambda: Http(port, 2).request("GET", "/-/ready")[0] == 200)
         return p, port
 
+    def victoria(self, name):
+        """Single-node VictoriaMetrics (Debian's victoria-metrics); returns (proc, port)."""
+        port = free_port()
+        p = self.spawn(name, ["victoria-metrics", f"-httpListenAddr=127.0.0.1:{port}",
+                              f"-storageDataPath={self.workdir}/{name}-data", "-search.latencyOffset=0s",
+                              "-loggerLevel=ERROR"])
+        wait_until(f"{name} to answer", lambda: Http(port, 2).request("GET", "/health")[0] == 200)
+        return p, port
+
+    def prometheus_receiver(self, name):
+        """Prometheus with its remote-write receiver and nothing to scrape; returns (proc, port)."""
+        port = free_port()
+        config = os.path.join(self.workdir, f"{name}.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 15s\nscrape_configs: []\n")
+        p = self.spawn(name, ["prometheus", f"--config.file={config}",
+                              f"--storage.tsdb.path={self.workdir}/{name}-data",
+                              f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver",
+                              "--log.level=warn"])
+        wait_until(f"{name} to answer", lambda: Http(port, 2).request("GET", "/-/ready")[0] == 200)
+        return p, port
+
     def gravel(self, name, binary, auth_file=None):
         port = free_port()
         argv = [binary, "-l", f"127.0.0.1:{port}"]
@@ -119,12 +141,14 @@ class Procs:
         wait_until(f"{name} to answer", lambda: Http(port, 2).request("GET", "/metrics")[0] in (200, 403))
         return p, port
 
-    def pushgate(self, name, binary, database_url, pushgateway_port, instance):
+    def pushgate(self, name, binary, database_url, pushgateway_port, instance, extra_env=None):
+        """pushgate serve; `pushgateway_port` None turns the Pushgateway sink off (remote write
+        only, set in `extra_env`)."""
         port = free_port()
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
-            "PUSHGATEWAY_URL": f"http://127.0.0.1:{pushgateway_port}",
+            "PUSHGATEWAY_URL": f"http://127.0.0.1:{pushgateway_port}" if pushgateway_port else "",
             "PUSHGATE_LISTEN": f"127.0.0.1:{port}",
             "PUSHGATE_INSTANCE": instance,
             "PUSHGATE_JWT_SECRET": "bench-" + "x" * 40,
@@ -135,6 +159,7 @@ class Procs:
             "PUSHGATE_API_RATE_PER_USER": "0",
             "RUST_LOG": "warn,pushgate::forwarder=debug",
             "PUSHGATE_LOG_FORMAT": "json",  # the bench reads the forwarder's "flush done" lines
+            **(extra_env or {}),
         }
         p = self.spawn(name, [binary, "serve"], env)
         wait_until(f"{name} to answer", lambda: Http(port, 2).request("GET", "/api/v1/health")[0] == 200)

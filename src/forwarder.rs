@@ -74,6 +74,15 @@ impl Forwarder {
     /// Runs until `shutdown` turns true, then makes a final checkpoint and send to every sink.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let first = Instant::now() + self.flush_interval;
+        // Until its first success, a sink's "last success" is the start: so a sink that never
+        // succeeds still trips the staleness alert (prometheus/rules, PushgateSinkStale).
+        let started = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        for sink in self.sinks.iter() {
+            self.metrics
+                .sink_last_success
+                .with_label_values(&[sink.name()])
+                .set(started);
+        }
         let mut slots: Vec<Slot> = self
             .sinks
             .iter()
@@ -173,6 +182,7 @@ impl Forwarder {
                         checkpoint_ms,
                         render_ms = sent.encode_ms,
                         put_ms = sent.send_ms,
+                        samples = sent.samples,
                         "flush done"
                     );
                     if slot.failures > 0 {
@@ -206,12 +216,31 @@ impl Forwarder {
         self.metrics
             .push_duration
             .observe(started.elapsed().as_secs_f64());
+        let name = sink.name();
         match &result {
-            Ok(_) => self
-                .metrics
-                .last_successful_push
-                .set(chrono::Utc::now().timestamp_millis() as f64 / 1000.0),
-            Err(_) => self.metrics.push_failures.inc(),
+            Ok(sent) => {
+                let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+                self.metrics.last_successful_push.set(now);
+                self.metrics
+                    .sink_last_success
+                    .with_label_values(&[name])
+                    .set(now);
+                if !sink.counts_requests() {
+                    self.metrics
+                        .sink_samples
+                        .with_label_values(&[name])
+                        .inc_by(sent.samples);
+                }
+            }
+            Err(error) => {
+                self.metrics.push_failures.inc();
+                if !sink.counts_requests() {
+                    self.metrics
+                        .sink_failures
+                        .with_label_values(&[name, &error.status_label()])
+                        .inc();
+                }
+            }
         }
         result
     }

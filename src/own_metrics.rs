@@ -1,8 +1,8 @@
 //! pushgate's own metrics, served at `/metrics` (never pushed to the Pushgateway).
 
 use prometheus::{
-    Encoder, Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 #[derive(Clone)]
@@ -18,6 +18,13 @@ pub struct OwnMetrics {
     pub last_successful_push: Gauge,
     pub checkpoints: IntCounter,
     pub checkpoint_failures: IntCounter,
+    /// per sink (`pushgateway`, `remote_write`): series or sample series the receiver took
+    pub sink_samples: IntCounterVec,
+    /// per sink and status (`500`, `unreachable`, …): failed requests
+    pub sink_failures: IntCounterVec,
+    /// per sink: requests sent again with the same body
+    pub sink_retries: IntCounterVec,
+    pub sink_last_success: GaugeVec,
 }
 
 impl OwnMetrics {
@@ -63,8 +70,40 @@ impl OwnMetrics {
                 "pushgate_checkpoint_failures_total",
                 "Checkpoints that could not be written.",
             )?,
+            sink_samples: IntCounterVec::new(
+                Opts::new(
+                    "pushgate_sink_samples_sent_total",
+                    "Series (Pushgateway) or sample series (remote write) each sink's receiver took.",
+                ),
+                &["sink"],
+            )?,
+            sink_failures: IntCounterVec::new(
+                Opts::new(
+                    "pushgate_sink_failures_total",
+                    "Failed requests to each sink's receiver, by HTTP status (or unreachable).",
+                ),
+                &["sink", "status"],
+            )?,
+            sink_retries: IntCounterVec::new(
+                Opts::new(
+                    "pushgate_sink_retries_total",
+                    "Requests sent again, same body and timestamps, after a 5xx, a 429 or no answer.",
+                ),
+                &["sink"],
+            )?,
+            sink_last_success: GaugeVec::new(
+                Opts::new(
+                    "pushgate_sink_last_success_timestamp_seconds",
+                    "Unix time of each sink's last successful flush (its start until the first).",
+                ),
+                &["sink"],
+            )?,
             registry,
         };
+        m.registry.register(Box::new(m.sink_samples.clone()))?;
+        m.registry.register(Box::new(m.sink_failures.clone()))?;
+        m.registry.register(Box::new(m.sink_retries.clone()))?;
+        m.registry.register(Box::new(m.sink_last_success.clone()))?;
         m.registry.register(Box::new(m.ingest_requests.clone()))?;
         m.registry.register(Box::new(m.items_accepted.clone()))?;
         m.registry.register(Box::new(m.items_rejected.clone()))?;

@@ -2,6 +2,7 @@
 //! passed in, never global: tests build their own.
 
 pub use crate::query::settings::QuerySettings;
+pub use crate::sinks::RemoteWriteSettings;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 use std::{
@@ -82,9 +83,11 @@ pub struct Settings {
     pub workers: Option<usize>,
     #[command(flatten)]
     pub database: DatabaseSettings,
-    /// Base URL of the Prometheus Pushgateway.
+    /// Base URL of the Prometheus Pushgateway; empty: no Pushgateway (remote write only).
     #[arg(long, env = "PUSHGATEWAY_URL", default_value = "http://127.0.0.1:9091")]
     pub pushgateway_url: String,
+    #[command(flatten)]
+    pub remote_write: RemoteWriteSettings,
     #[command(flatten)]
     pub query: QuerySettings,
     /// How often the aggregated state is pushed (at least 1s).
@@ -195,6 +198,7 @@ impl Settings {
                 database_pool_size: 4,
             },
             pushgateway_url: pushgateway_url.to_owned(),
+            remote_write: RemoteWriteSettings::off(),
             query: QuerySettings::for_tests(),
             flush_interval: Duration::from_secs(1),
             checkpoint_interval: None,
@@ -299,6 +303,20 @@ mod tests {
         assert!(s.rate_limits.trusted_proxies.0.is_empty());
         assert_eq!(s.workers, None, "one worker per core unless set");
         assert!(!format!("{s:?}").contains("postgres://x/y"));
+        assert!(s.remote_write.remote_write_url.is_none());
+        let cli = Cli::try_parse_from([
+            "pushgate",
+            "serve",
+            "--database-url=postgres://x/y",
+            "--remote-write-url=https://u:pw@mimir/api/v1/push",
+            "--remote-write-headers=Authorization=Bearer t0ken",
+        ])
+        .unwrap();
+        let printed = format!("{:?}", cli.command);
+        assert!(
+            !printed.contains("t0ken") && !printed.contains("u:pw"),
+            "{printed}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::ingest::{live::LiveStats, registry::RegistryCache};
 use crate::own_metrics::OwnMetrics;
 use crate::query::client::PrometheusClient;
 use crate::settings::Settings;
-use crate::sinks::{PushgatewayClient, Sink, Sinks};
+use crate::sinks::{PushgatewayClient, RemoteWriteSink, Sink, Sinks};
 use crate::state::AppState;
 use crate::{background, db, routes, security_headers, telemetry};
 use actix_web::body::MessageBody;
@@ -94,25 +94,76 @@ fn jwt_keys(settings: &Settings) -> JwtKeys {
     }
 }
 
-/// The sinks `settings` configure: the Pushgateway.
-fn configured_sinks(settings: &Settings, instance: &str) -> anyhow::Result<Sinks> {
-    let pushgateway = PushgatewayClient::new(&settings.pushgateway_url, instance)
-        .context("cannot build the Pushgateway's HTTP client")?;
-    Ok(Arc::new([Arc::new(pushgateway) as Arc<dyn Sink>]))
+/// The remote-write URL, when one is set (an empty value, as templates leave it, is none).
+fn remote_write_url(settings: &Settings) -> Option<&str> {
+    settings
+        .remote_write
+        .remote_write_url
+        .as_ref()
+        .map(|u| u.expose().trim())
+        .filter(|u| !u.is_empty())
+}
+
+/// At least one sink must be configured: else nothing would ever leave.
+fn check_sinks(settings: &Settings) -> anyhow::Result<()> {
+    if settings.pushgateway_url.trim().is_empty() && remote_write_url(settings).is_none() {
+        anyhow::bail!(
+            "no sink configured: PUSHGATEWAY_URL is empty and PUSHGATE_REMOTE_WRITE_URL is not set; set either (or both)"
+        );
+    }
+    Ok(())
+}
+
+/// The sinks `settings` configure: the Pushgateway unless its URL is empty, remote write when
+/// its URL is set.
+fn configured_sinks(
+    settings: &Settings,
+    instance: &str,
+    aggregator: &Aggregator,
+    metrics: &OwnMetrics,
+) -> anyhow::Result<Sinks> {
+    let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
+    if !settings.pushgateway_url.trim().is_empty() {
+        let pushgateway = PushgatewayClient::new(&settings.pushgateway_url, instance)
+            .context("cannot build the Pushgateway's HTTP client")?;
+        sinks.push(Arc::new(pushgateway));
+    }
+    if let Some(url) = remote_write_url(settings) {
+        let remote = RemoteWriteSink::new(
+            &settings.remote_write,
+            url,
+            instance,
+            aggregator.clone(),
+            metrics.clone(),
+        )
+        .context("cannot build the remote-write HTTP client")?;
+        tracing::info!(
+            tenant_header = settings.remote_write.remote_write_tenant_header.as_ref().map(|h| h.as_str()),
+            extra_headers = ?settings.remote_write.remote_write_headers,
+            "forwarding by remote write too"
+        );
+        sinks.push(Arc::new(remote));
+    }
+    Ok(sinks.into())
 }
 
 impl Application {
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         install_crypto_provider();
+        check_sinks(&settings)?;
         let instance = instance_name(&settings);
-        let sinks = configured_sinks(&settings, &instance)?;
         settings.instance = Some(instance);
-        Self::build_with_sinks(settings, sinks).await
+        Self::assemble(settings, None).await
     }
 
     /// `build`, with the given sinks instead of those the settings configure (tests use a
     /// stand-in to make faults a real receiver cannot make).
     pub async fn build_with_sinks(settings: Settings, sinks: Sinks) -> anyhow::Result<Self> {
+        Self::assemble(settings, Some(sinks)).await
+    }
+
+    /// Everything: `sinks`, or those the settings configure.
+    async fn assemble(settings: Settings, sinks: Option<Sinks>) -> anyhow::Result<Self> {
         install_crypto_provider();
         db::run_migrations(settings.database.database_url.expose())
             .await
@@ -137,6 +188,10 @@ impl Application {
         let instance = instance_name(&settings);
         let metrics = OwnMetrics::new().context("cannot register pushgate's own metrics")?;
         let aggregator = Aggregator::new(settings.limits.max_series_per_tenant);
+        let sinks = match sinks {
+            Some(sinks) => sinks,
+            None => configured_sinks(&settings, &instance, &aggregator, &metrics)?,
+        };
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             jwt: jwt_keys(&settings),
@@ -240,5 +295,24 @@ impl Application {
         let _ = self.stop_forwarder.send(true);
         let _ = self.forwarder.await;
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_least_one_sink_is_required() {
+        let mut s = Settings::for_tests("postgres://x/y", "http://pg:9091");
+        assert!(check_sinks(&s).is_ok());
+        s.pushgateway_url = String::new();
+        let err = check_sinks(&s).unwrap_err().to_string();
+        assert!(err.contains("PUSHGATEWAY_URL") && err.contains("PUSHGATE_REMOTE_WRITE_URL"));
+        s.remote_write.remote_write_url = Some(crate::settings::Secret::new(" "));
+        assert!(check_sinks(&s).is_err(), "an empty URL is none");
+        s.remote_write.remote_write_url =
+            Some(crate::settings::Secret::new("http://vm/api/v1/write"));
+        assert!(check_sinks(&s).is_ok());
     }
 }

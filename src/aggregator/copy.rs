@@ -74,7 +74,9 @@ impl State {
     /// Replaces everything with a checkpoint's content (the generation still grows).
     pub(super) fn restore(&mut self, snapshot: Snapshot, now: i64) {
         let generation = self.generation;
+        let removals = std::mem::take(&mut self.removals);
         *self = State::default();
+        self.removals = removals;
         let mut owner: HashMap<(u32, u32), Arc<GroupKey>> = HashMap::new();
         for g in snapshot.groups {
             let key = Arc::new(GroupKey {

@@ -5,6 +5,7 @@
 use super::apply::Reason;
 use super::groups::{GroupKey, GroupRefusal};
 use super::pushed::GroupFamily;
+use super::removals::RemovedShape;
 use super::state::{Context, SeriesKey, State};
 use crate::domain::{LabelSet, NameClaims, UserId};
 
@@ -115,10 +116,14 @@ impl State {
             tenant,
             labels: labels.clone(),
         };
-        if family.series.remove(&key).is_some()
-            && let Some(n) = self.series_per_tenant.get_mut(&tenant)
-        {
-            *n -= 1;
+        if let Some(series) = family.series.remove(&key) {
+            // the caller makes one more generation when it is done
+            let shape = RemovedShape::of(&series.value);
+            self.removals
+                .record(self.generation + 1, name, tenant, labels, shape);
+            if let Some(n) = self.series_per_tenant.get_mut(&tenant) {
+                *n -= 1;
+            }
         }
         if family.series.is_empty() {
             self.families.remove(name);

@@ -5,6 +5,7 @@
 
 use super::apply::Reason;
 use super::pushed::GroupFamily;
+use super::removals::RemovedShape;
 use super::series::SeriesValue;
 use super::state::{Context, Series, SeriesKey, State};
 use crate::domain::{LabelSet, UserId};
@@ -165,9 +166,17 @@ impl State {
 
     /// Drops a group and its series; whether it existed.
     pub(super) fn delete_group(&mut self, tenant: UserId, labels: LabelSet) -> bool {
-        let Some(group) = self.groups.remove(&GroupKey { tenant, labels }) else {
+        let key = GroupKey { tenant, labels };
+        let Some(group) = self.groups.remove(&key) else {
             return false;
         };
+        self.removals.record(
+            self.generation + 1,
+            GROUP_PUSH_TIME,
+            tenant,
+            &key.labels,
+            RemovedShape::Gauge,
+        );
         for (name, sets) in &group.members {
             for l in sets {
                 self.remove_series(name, tenant, l);

@@ -402,3 +402,38 @@ fn points_set_when_cumulative_and_add_when_delta() {
         vec![(0, Reason::BoundsChanged)]
     );
 }
+
+#[test]
+fn removals_are_logged_for_replaced_and_deleted_groups_once_tracked() {
+    let agg = Aggregator::new(100);
+    put(&agg, A, "untracked", &[gauge("a", "untracked", 1.0)]).unwrap();
+    assert!(agg.delete_group(A, job("untracked")));
+    assert!(
+        agg.drain_removals(u64::MAX).removals.is_empty(),
+        "off until a sink asks"
+    );
+    agg.track_removals();
+    put(&agg, A, "j", &[gauge("a", "j", 1.0), gauge("b", "j", 2.0)]).unwrap();
+    let before = agg.snapshot(3600).generation;
+    // PUT without `b`: `b` leaves; `a` is replaced by itself and stays in the snapshot
+    put(&agg, A, "j", &[gauge("a", "j", 3.0)]).unwrap();
+    assert!(
+        agg.drain_removals(before).removals.is_empty(),
+        "not before it happened"
+    );
+    let after = agg.snapshot(3600).generation;
+    let mut names: Vec<String> = agg
+        .drain_removals(after)
+        .removals
+        .into_iter()
+        .map(|r| r.family)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a", "b"]);
+    assert!(agg.delete_group(A, job("j")));
+    let gone = agg.drain_removals(agg.snapshot(3600).generation).removals;
+    let mut names: Vec<&str> = gone.iter().map(|r| r.family.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["a", GROUP_PUSH_TIME]);
+    assert!(gone.iter().all(|r| r.tenant == A));
+}

@@ -12,6 +12,7 @@ mod groups;
 mod intern;
 mod points;
 pub mod pushed;
+pub mod removals;
 mod series;
 pub mod snapshot;
 mod state;
@@ -180,7 +181,7 @@ impl Aggregator {
     pub fn remove_tenant(&self, tenant: UserId) {
         let mut state = self.state.lock();
         state.retain(|_, key, _| key.tenant != tenant);
-        state.groups.retain(|key, _| key.tenant != tenant);
+        state.retain_groups(|key, _| key.tenant != tenant);
     }
 
     /// Drops a tenant's series of one metric (config deleted or its shape changed).
@@ -201,6 +202,16 @@ impl Aggregator {
                 &SeriesShape::of(&series.value),
             )
         });
+    }
+
+    /// Starts recording the series that leave, for a sink that sends staleness markers.
+    pub fn track_removals(&self) {
+        self.state.lock().removals.enable();
+    }
+
+    /// The series that left up to the snapshot of `generation` (`removals.rs`).
+    pub fn drain_removals(&self, generation: u64) -> removals::Drained {
+        self.state.lock().removals.drain_through(generation)
     }
 
     /// Replaces the state with a checkpoint (at start-up).

@@ -6,6 +6,7 @@ use super::apply::{Applied, Reason, Rejection, Sample};
 use super::dedupe::{BatchKey, Dedupe};
 use super::groups::{Group, GroupKey};
 use super::intern::LabelInterner;
+use super::removals::{RemovalLog, RemovedShape};
 use super::series::SeriesValue;
 use crate::domain::{LabelSet, MetricKind, MetricSchema, NameClaims, UserId};
 use std::collections::HashMap;
@@ -44,6 +45,8 @@ pub(super) struct State {
     pub(super) labels: LabelInterner,
     /// the tenants' Pushgateway API groups (`groups.rs`)
     pub(super) groups: HashMap<Arc<GroupKey>, Group>,
+    /// series that left, for sinks that send staleness markers (`removals.rs`)
+    pub(super) removals: RemovalLog,
 }
 
 /// Which series an upsert is about.
@@ -233,10 +236,15 @@ impl State {
         for (name, family) in &mut self.families {
             let per_tenant = &mut self.series_per_tenant;
             let groups = &mut self.groups;
+            let removals = &mut self.removals;
+            // the generation this family's removals make (incremented below)
+            let generation = self.generation + 1;
             let before = family.series.len();
             family.series.retain(|key, series| {
                 let kept = keep(name, key, series);
                 if !kept {
+                    let shape = RemovedShape::of(&series.value);
+                    removals.record(generation, name, key.tenant, &key.labels, shape);
                     if let Some(n) = per_tenant.get_mut(&key.tenant) {
                         *n -= 1;
                     }
@@ -267,11 +275,32 @@ impl State {
     pub(super) fn expire(&mut self, oldest_kept: i64) {
         self.retain(|_, _, series| series.touched >= oldest_kept);
         // a group goes with its series: both were last touched by its last push
+        self.retain_groups(|_, group| group.last_push >= oldest_kept);
+    }
+}
+
+impl State {
+    /// Keeps the groups `keep` says; each dropped group's push time series leaves too.
+    pub(super) fn retain_groups(&mut self, keep: impl Fn(&GroupKey, &Group) -> bool) {
+        let removals = &mut self.removals;
+        let generation = self.generation + 1;
         let before = self.groups.len();
-        self.groups
-            .retain(|_, group| group.last_push >= oldest_kept);
+        self.groups.retain(|key, group| {
+            let kept = keep(key, group);
+            if !kept {
+                let name = super::groups::GROUP_PUSH_TIME;
+                removals.record(
+                    generation,
+                    name,
+                    key.tenant,
+                    &key.labels,
+                    RemovedShape::Gauge,
+                );
+            }
+            kept
+        });
         if self.groups.len() != before {
-            self.generation += 1;
+            self.generation = generation;
         }
     }
 }

@@ -3,16 +3,17 @@
 //! backoff (in the forwarder) and answers for its own readiness (`/api/v1/health/ready`).
 //! `PushgatewayClient` is the first sink, and the only owner of the Pushgateway's URL.
 //!
-//! A sink that sends only what changed (remote write) finds it in `Flush`: each series carries
-//! the time of its last update (`SeriesSnapshot::touched`), the snapshot its aggregator
-//! generation, and `Flush::previous` says what this sink last delivered successfully. Series
-//! that left since then (staleness markers) are those it sent that this snapshot no longer
-//! holds; should that cost too much, the aggregator can record them where it drops series
-//! (`State::retain`) and the forwarder keep them per sink until that sink's next success.
+//! `RemoteWriteSink` is the second: it sends only what changed, which it finds in `Flush`:
+//! each series carries the time of its last update (`SeriesSnapshot::touched`), the snapshot
+//! its aggregator generation, and `Flush::previous` says what this sink last delivered
+//! successfully. Series that left (staleness markers) come from the aggregator's removal log
+//! (`aggregator/removals.rs`), drained up to the snapshot's generation.
 
 mod pushgateway;
+pub mod remote_write;
 
 pub use pushgateway::PushgatewayClient;
+pub use remote_write::{RemoteWriteSettings, RemoteWriteSink};
 
 use crate::aggregator::Snapshot;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub struct Delivered {
 pub struct Sent {
     pub encode_ms: f64,
     pub send_ms: f64,
+    /// series (Pushgateway) or sample series (remote write) the receiver took
+    pub samples: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,22 @@ pub enum SinkError {
     },
     #[error("could not encode the snapshot: {0}")]
     Encode(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The last send failed (a sink without a readiness endpoint of its own says so).
+    #[error("last send failed: {0}")]
+    Failing(String),
+}
+
+impl SinkError {
+    /// The `status` label of `pushgate_sink_failures_total`: the HTTP status, or what
+    /// happened instead.
+    pub fn status_label(&self) -> String {
+        match self {
+            Self::Refused { status, .. } => status.as_u16().to_string(),
+            Self::Unreachable(_) => "unreachable".into(),
+            Self::Encode(_) => "encode".into(),
+            Self::Failing(_) => "failing".into(),
+        }
+    }
 }
 
 /// A receiver of the aggregate.
@@ -73,4 +92,9 @@ pub trait Sink: Send + Sync {
     async fn ready(&self) -> Result<(), SinkError>;
     /// Delivers one flush. A failure is retried by the forwarder with a fresh snapshot.
     async fn send(&self, flush: &Flush) -> Result<Sent, SinkError>;
+    /// Whether the sink counts its own requests' samples and failures in
+    /// `pushgate_sink_*` (it makes several per flush); else the forwarder counts per flush.
+    fn counts_requests(&self) -> bool {
+        false
+    }
 }

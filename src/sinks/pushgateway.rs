@@ -115,7 +115,8 @@ impl Sink for PushgatewayClient {
 
     async fn send(&self, flush: &Flush) -> Result<Sent, SinkError> {
         let started = Instant::now();
-        let timeout = push_timeout(flush.snapshot.series_count());
+        let series = flush.snapshot.series_count();
+        let timeout = push_timeout(series);
         let snapshot = flush.snapshot.clone();
         let body = tokio::task::spawn_blocking(move || exposition::encode(&snapshot))
             .await
@@ -126,6 +127,7 @@ impl Sink for PushgatewayClient {
         Ok(Sent {
             encode_ms,
             send_ms: started.elapsed().as_secs_f64() * 1e3 - encode_ms,
+            samples: series as u64,
         })
     }
 }

@@ -18,5 +18,6 @@ mod migrations;
 mod outages;
 mod rate_limits;
 mod read_path;
+mod remote_write;
 mod restarts;
 mod tracking;

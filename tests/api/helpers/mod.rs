@@ -11,7 +11,9 @@ pub mod own_postgres;
 pub mod postgres;
 pub mod prometheus;
 pub mod pushgateway;
+pub mod remote_receiver;
 mod session;
+pub mod victoria;
 
 pub use client::{Request, Response, Transport};
 pub use session::Session;
