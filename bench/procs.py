@@ -119,7 +119,7 @@ class Procs:
         wait_until(f"{name} to answer", lambda: Http(port, 2).request("GET", "/metrics")[0] in (200, 403))
         return p, port
 
-    def pushgate(self, name, binary, database_url, pushgateway_port, instance):
+    def pushgate(self, name, binary, database_url, pushgateway_port, instance, extra_env=None):
         port = free_port()
         env = {
             **os.environ,
@@ -135,6 +135,7 @@ class Procs:
             "PUSHGATE_API_RATE_PER_USER": "0",
             "RUST_LOG": "warn,pushgate::forwarder=debug",
             "PUSHGATE_LOG_FORMAT": "json",  # the bench reads the forwarder's "flush done" lines
+            **(extra_env or {}),
         }
         p = self.spawn(name, [binary, "serve"], env)
         wait_until(f"{name} to answer", lambda: Http(port, 2).request("GET", "/api/v1/health")[0] == 200)

@@ -76,6 +76,9 @@ pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "PUSHGATE_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "PUSHGATE_WORKERS")]
+    pub workers: Option<std::num::NonZeroUsize>,
     #[command(flatten)]
     pub database: DatabaseSettings,
     /// Base URL of the Prometheus Pushgateway.
@@ -185,6 +188,7 @@ impl Settings {
     pub fn for_tests(database_url: &str, pushgateway_url: &str) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            workers: None,
             database: DatabaseSettings {
                 database_url: Secret::new(database_url),
                 database_pool_size: 4,

@@ -195,7 +195,11 @@ impl Application {
             )),
         };
         let worker_parts = parts.clone();
-        let server = HttpServer::new(move || worker_parts.app())
+        let mut server = HttpServer::new(move || worker_parts.app());
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers.get());
+        }
+        let server = server
             .listen(listener)
             .context("cannot serve on the listener")?
             .shutdown_timeout(3)
