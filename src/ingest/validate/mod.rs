@@ -62,13 +62,15 @@ impl ItemValidator<'_> {
             };
             return Err(fail(raw_name, code, message));
         }
-        let name = match &obj.name {
-            Some(Json::Str(s)) => MetricName::parse(s, self.limits.max_name_len)
-                .map_err(|m| fail(raw_name, "invalid_name", m))?,
+        let name_str = match &obj.name {
+            Some(Json::Str(s)) => {
+                MetricName::check(s, self.limits.max_name_len)
+                    .map_err(|m| fail(raw_name, "invalid_name", m))?;
+                s.as_ref()
+            }
             Some(_) => return Err(fail(None, "invalid_name", "name must be a string".into())),
             None => return Err(fail(None, "missing_field", "name is required".into())),
         };
-        let name_str = name.as_ref();
         let named = |code, message| fail(Some(name_str), code, message);
 
         let known = self.resolve(name_str).map_err(|(code, m)| named(code, m))?;
@@ -196,8 +198,7 @@ impl ItemValidator<'_> {
         }
         let mut pairs: Vec<(Box<str>, Box<str>)> = Vec::with_capacity(pushed.len());
         for (name, value) in pushed {
-            let label = LabelName::parse(name, limits.max_name_len)
-                .map_err(|m| ("invalid_label_name", m))?;
+            LabelName::check(name, limits.max_name_len).map_err(|m| ("invalid_label_name", m))?;
             let Json::Str(value) = value else {
                 return Err((
                     "invalid_label_value",
@@ -215,7 +216,7 @@ impl ItemValidator<'_> {
                 ));
             }
             match known {
-                Known::Declared(d) if !d.labels.contains(label.as_ref()) => {
+                Known::Declared(d) if !d.labels.contains(name.as_ref()) => {
                     return Err((
                         "label_not_declared",
                         format!(
