@@ -18,8 +18,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import load  # noqa: E402
 import remote_write  # noqa: E402
 from procs import ROOT, Http, Procs, rss_bytes, wait_until  # noqa: E402
+from targets import Targets, own_counters  # noqa: E402
 
-PUSHGATE = os.path.join(ROOT, "target/release/pushgate")
+# PUSHGATE_BIN: a copy of the binary, so that a rebuild during a long run changes nothing
+PUSHGATE = os.environ.get("PUSHGATE_BIN") or os.path.join(ROOT, "target/release/pushgate")
 
 
 def parse_args(argv):
@@ -29,9 +31,13 @@ def parse_args(argv):
     ap.add_argument("--runs", type=int, help="runs per figure (median reported); default 3, quick 1")
     ap.add_argument("--seconds", type=int, help="seconds per load run; default 4, quick 1")
     ap.add_argument("--connections", type=int, default=32, help="load generator connections [32]")
-    ap.add_argument("--parts", default="ingestion,alternatives,memory,remote_write",
-                    help="which parts to run, comma-separated [ingestion,alternatives,memory,remote_write]")
+    ap.add_argument("--parts", default="ingestion,workers,flush,alternatives,memory,remote_write",
+                    help="which parts to run, comma-separated "
+                         "[ingestion,workers,flush,alternatives,memory,remote_write]")
+    ap.add_argument("--flush-seconds", type=int,
+                    help="seconds of load while the big state flushes; default 45, quick 10")
     a = ap.parse_args(argv)
+    a.flush_seconds = a.flush_seconds or (10 if a.quick else 45)
     a.runs = a.runs or (1 if a.quick else 3)
     a.seconds = a.seconds or (1 if a.quick else 4)
     a.tenants = 100 if a.quick else 1000
@@ -49,7 +55,7 @@ def median(xs):
     return statistics.median(xs)
 
 
-class Bench:
+class Bench(Targets):
     def __init__(self, args, procs, workdir):
         self.a = args
         self.procs = procs
@@ -60,7 +66,9 @@ class Bench:
         self.flush_ms = {}
 
     def row(self, section, what, value, note=""):
-        self.rows.append((section, what, value, note))
+        # the machine is shared: each figure carries the load average when it was taken
+        load1 = open("/proc/loadavg").read().split()[0]
+        self.rows.append((section, what, value, note, load1))
         print(f"  {what}: {value} {note}", file=sys.stderr, flush=True)
 
     def wrk_median(self, port, reqs, name):
@@ -88,11 +96,15 @@ class Bench:
         peak = {}
         for size in (1, 10, 100):
             reqs = load.batches(self.rng, tenants, size, 2000 if size < 100 else 500)
+            before = own_counters(port)
             rps = self.wrk_median(port, reqs, f"ingest{size}")
+            after = own_counters(port)
             peak[size] = (rps, reqs)
             self.row("ingestion", f"POST /api/v1/metrics, {size}-item batches",
                      f"{rps:,.0f} req/s = {rps * size:,.0f} samples/s",
-                     f"{rps / health:.0%} of /health")
+                     f"{rps / health:.2f} of /health")
+            if size == 10:
+                self.contention_rows("10-item batches at peak", before, after)
         self.check_nothing_rejected(port)
         rps10, reqs10 = peak[10]
         if not shutil.which("oha"):
@@ -288,6 +300,10 @@ def main(argv):
         if "ingestion" in parts:
             _, rps10 = b.ingestion(port, tenants)
         procs.stop(proc)
+        if "workers" in parts:
+            b.workers(PUSHGATE, database_url, tenants)
+        if "flush" in parts:
+            b.flush_under_load(PUSHGATE, database_url, tenants, rps10, flushes_logged)
         if "alternatives" in parts:
             b.alternatives(rps10)
         if "memory" in parts:
@@ -304,14 +320,15 @@ def main(argv):
 def print_table(rows, args, elapsed, load_before, load_after):
     print(f"\n## pushgate bench ({'quick' if args.quick else 'full'}: median of {args.runs} run(s), "
           f"{args.seconds} s each, {args.connections} connections, wrk -t1)\n")
+    print(f"- cores: {os.cpu_count()} (the load generators run on the same cores)")
     for k, v in versions():
         print(f"- {k}: {v}")
     print(f"- load average before / after: {' '.join(load_before)} / {' '.join(load_after)}")
     print(f"- whole run: {elapsed:.0f} s\n")
-    print("| part | what | figure | note |")
-    print("| --- | --- | --- | --- |")
-    for section, what, value, note in rows:
-        print(f"| {section} | {what} | {value} | {note} |")
+    print(f"| part | what | figure | note | load (1 min), {os.cpu_count()} cores |")
+    print("| --- | --- | --- | --- | --- |")
+    for section, what, value, note, load1 in rows:
+        print(f"| {section} | {what} | {value} | {note} | {load1} |")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ pub mod exposition;
 pub mod extract;
 pub mod forwarder;
 pub mod ingest;
+pub mod lock_wait;
 pub mod models;
 pub mod own_metrics;
 pub mod query;

@@ -126,6 +126,8 @@ impl OwnMetrics {
     pub fn render(&self) -> Result<String, prometheus::Error> {
         let mut buf = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut buf)?;
-        Ok(String::from_utf8_lossy(&buf).into_owned())
+        let mut text = String::from_utf8_lossy(&buf).into_owned();
+        crate::lock_wait::render(&mut text);
+        Ok(text)
     }
 }

@@ -25,6 +25,7 @@ pub use series::{SeriesShape, Update};
 pub use snapshot::Snapshot;
 
 use crate::domain::{LabelSet, MetricKind, NameClaims, NameConflict, UserId};
+use crate::lock_wait::{self, Site};
 use parking_lot::Mutex;
 use pushed::{GroupFamily, PointSample};
 use state::{Context, State};
@@ -64,8 +65,7 @@ impl Aggregator {
         declared_claims: &NameClaims,
     ) -> Applied {
         let context = self.context(declared_claims);
-        self.state
-            .lock()
+        lock_wait::lock(Site::Aggregator, &self.state)
             .apply_batch(tenant, batch_key, total, samples, rejections, context)
     }
 
@@ -81,8 +81,7 @@ impl Aggregator {
         declared_claims: &NameClaims,
     ) -> Result<usize, GroupRefusal> {
         let context = self.context(declared_claims);
-        self.state
-            .lock()
+        lock_wait::lock(Site::Aggregator, &self.state)
             .push_group(tenant, labels, mode, families, context)
     }
 
@@ -99,7 +98,7 @@ impl Aggregator {
         declared_claims: &NameClaims,
     ) -> Vec<(usize, Reason)> {
         let context = self.context(declared_claims);
-        self.state.lock().apply_points(tenant, points, context)
+        lock_wait::lock(Site::Aggregator, &self.state).apply_points(tenant, points, context)
     }
 
     /// The tenant's groups with their last push time (the dashboard's live view).

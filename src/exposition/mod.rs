@@ -1,6 +1,9 @@
 //! The Prometheus exposition of a snapshot: metric families encoded with the `prometheus`
 //! crate's text encoder (never hand-escaped): one family per name, one HELP and one TYPE,
-//! every series labelled with its tenant. What the Pushgateway sink PUTs.
+//! every series labelled with its tenant; or in the protobuf delimited format (`delimited`),
+//! which is what the Pushgateway sink PUTs.
+
+pub mod delimited;
 
 use crate::aggregator::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
 use crate::domain::MetricKind;
@@ -31,11 +34,23 @@ fn metric_type(kind: MetricKind) -> MetricType {
 
 /// One metric family holding `series` (all or a slice of a family's series).
 fn to_family(f: &FamilySnapshot, series: &[SeriesSnapshot]) -> MetricFamily {
+    let mut family = header(f);
+    family.set_metric(metrics(series));
+    family
+}
+
+/// A family's name, help and type, without its series.
+fn header(f: &FamilySnapshot) -> MetricFamily {
     let mut family = MetricFamily::default();
     family.set_name(f.name.clone());
     family.set_help(f.help.clone().unwrap_or_else(|| DEFAULT_HELP.to_owned()));
     family.set_field_type(metric_type(f.kind));
-    let metrics = series
+    family
+}
+
+/// The series of a family (or of a slice of it), each labelled with its tenant.
+fn metrics(series: &[SeriesSnapshot]) -> Vec<Metric> {
+    series
         .iter()
         .map(|s| {
             let mut m = Metric::default();
@@ -46,9 +61,7 @@ fn to_family(f: &FamilySnapshot, series: &[SeriesSnapshot]) -> MetricFamily {
             set_value(&mut m, &s.value);
             m
         })
-        .collect();
-    family.set_metric(metrics);
-    family
+        .collect()
 }
 
 fn set_value(m: &mut Metric, value: &ValueSnapshot) {
@@ -117,18 +130,24 @@ fn set_value(m: &mut Metric, value: &ValueSnapshot) {
 /// hundreds of MB that the allocator kept after the push; see docs/performance.md).
 const CHUNK: usize = 2048;
 
-/// The text exposition of a snapshot, ready to PUT to the Pushgateway.
-pub fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, prometheus::Error> {
-    encode_in_chunks(snapshot, CHUNK)
-}
-
-fn encode_in_chunks(snapshot: &Snapshot, chunk: usize) -> Result<Vec<u8>, prometheus::Error> {
+/// The families that hold series, by name.
+fn sorted_families(snapshot: &Snapshot) -> Vec<&FamilySnapshot> {
     let mut families: Vec<&FamilySnapshot> = snapshot
         .families
         .iter()
         .filter(|f| !f.series.is_empty())
         .collect();
     families.sort_by(|a, b| a.name.cmp(&b.name));
+    families
+}
+
+/// The text exposition of a snapshot, ready to PUT to the Pushgateway.
+pub fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, prometheus::Error> {
+    encode_in_chunks(snapshot, CHUNK)
+}
+
+fn encode_in_chunks(snapshot: &Snapshot, chunk: usize) -> Result<Vec<u8>, prometheus::Error> {
+    let families = sorted_families(snapshot);
     let encoder = TextEncoder::new();
     let mut buf = Vec::with_capacity(snapshot.series_count() * 96);
     let mut part = Vec::new();
@@ -160,7 +179,7 @@ mod tests {
     use super::*;
     use crate::domain::UserId;
 
-    fn snapshot(n: usize) -> Snapshot {
+    pub(super) fn snapshot(n: usize) -> Snapshot {
         let tenant = UserId(uuid::Uuid::new_v4());
         let series = |value: fn(usize) -> ValueSnapshot| {
             (0..n)

@@ -1,36 +1,43 @@
 //! The JSON batch as a whole (SPEC §5.1): `{"metrics": [...], "batch_id"?: "..."}`. A body that
 //! is not such an object is refused whole, before any item is judged.
 
+use super::batch::{self, Batch, Item, Json, Metrics};
 use super::outcome::BatchRefused;
-use serde_json::Value;
 
 const MAX_BATCH_ID_LEN: usize = 128;
 
 /// The items of a batch and its optional `batch_id`.
-pub struct Envelope<'a> {
-    pub items: &'a [Value],
-    pub batch_id: Option<&'a str>,
+pub struct Envelope<'b, 'a> {
+    pub items: &'b [Item<'a>],
+    pub batch_id: Option<&'b str>,
 }
 
-/// Decodes a push body as JSON.
-pub fn parse_json(body: &[u8]) -> Result<Value, BatchRefused> {
-    serde_json::from_slice(body).map_err(|e| BatchRefused {
+/// Decodes a push body as JSON (borrowed and typed, `batch.rs`).
+pub fn parse_json(body: &[u8]) -> Result<Batch<'_>, BatchRefused> {
+    batch::decode(body).map_err(|e| BatchRefused {
         code: "invalid_json",
         message: format!("the body is not valid JSON ({e}); send {{\"metrics\": [{{\"name\": …, \"type\": …, \"value\": …}}]}}"),
     })
 }
 
 /// Judges the envelope of a decoded batch.
-pub fn parse_envelope(batch: &Value, max_items: usize) -> Result<Envelope<'_>, BatchRefused> {
+pub fn parse_envelope<'b, 'a>(
+    batch: &'b Batch<'a>,
+    max_items: usize,
+) -> Result<Envelope<'b, 'a>, BatchRefused> {
     let shape = || BatchRefused {
         code: "invalid_batch",
         message: "send an object {\"metrics\": [ … ]} with an optional \"batch_id\" string".into(),
     };
-    let obj = batch.as_object().ok_or_else(shape)?;
-    if let Some(field) = obj
-        .keys()
-        .find(|k| !matches!(k.as_str(), "metrics" | "batch_id"))
-    {
+    let Batch::Object {
+        metrics,
+        batch_id,
+        unknown,
+    } = batch
+    else {
+        return Err(shape());
+    };
+    if let Some(field) = unknown {
         return Err(BatchRefused {
             code: "unknown_field",
             message: format!(
@@ -38,13 +45,12 @@ pub fn parse_envelope(batch: &Value, max_items: usize) -> Result<Envelope<'_>, B
             ),
         });
     }
-    let items = obj
-        .get("metrics")
-        .and_then(Value::as_array)
-        .ok_or_else(shape)?;
-    let batch_id = match obj.get("batch_id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_BATCH_ID_LEN => Some(s.as_str()),
+    let Some(Metrics::Array(items)) = metrics else {
+        return Err(shape());
+    };
+    let batch_id = match batch_id {
+        None | Some(Json::Null) => None,
+        Some(Json::Str(s)) if !s.is_empty() && s.len() <= MAX_BATCH_ID_LEN => Some(s.as_ref()),
         Some(_) => {
             return Err(BatchRefused {
                 code: "invalid_batch_id",

@@ -3,6 +3,7 @@
 
 use super::outcome::ItemError;
 use crate::domain::UserId;
+use crate::lock_wait::{self, Site};
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
@@ -59,7 +60,7 @@ impl LiveStats {
     pub fn record(&self, tenant: UserId, accepted: &[&str], errors: &[ItemError]) {
         let now = Utc::now();
         let minute = now.timestamp() / 60;
-        let mut tenants = self.tenants.lock();
+        let mut tenants = lock_wait::lock(Site::Live, &self.tenants);
         let t = tenants.entry(tenant).or_default();
         for name in accepted {
             // the name is copied only the first time a metric is seen, not for every item

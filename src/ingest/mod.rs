@@ -2,6 +2,7 @@
 //! envelope, each item validated on its own against the tenant's configs, accepted items
 //! applied to the aggregator at once, the batch recorded for the live view.
 
+pub mod batch;
 pub mod content_encoding;
 pub mod credentials;
 pub mod envelope;

@@ -1,5 +1,6 @@
 //! The Prometheus Pushgateway as a sink: the whole state is PUT as one group per instance,
-//! `job=pushgate/instance=<instance>`, in the text format (SPEC §5.3).
+//! `job=pushgate/instance=<instance>`, in the protobuf delimited format, which the Pushgateway
+//! parses faster than the text format of SPEC §5.3 and shows alike (tests/api/forwarding).
 
 use super::{Flush, Sent, Sink, SinkError};
 use crate::exposition;
@@ -58,12 +59,12 @@ impl PushgatewayClient {
         })
     }
 
-    /// Replaces this instance's group with `body` (text exposition format).
+    /// Replaces this instance's group with `body` (`exposition::delimited`).
     pub async fn put_group(&self, body: Vec<u8>, timeout: Duration) -> Result<(), SinkError> {
         let response = self
             .http
             .put(&self.group_url)
-            .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            .header("Content-Type", exposition::delimited::CONTENT_TYPE)
             .timeout(timeout)
             .body(body)
             .send()
@@ -118,7 +119,7 @@ impl Sink for PushgatewayClient {
         let series = flush.snapshot.series_count();
         let timeout = push_timeout(series);
         let snapshot = flush.snapshot.clone();
-        let body = tokio::task::spawn_blocking(move || exposition::encode(&snapshot))
+        let body = tokio::task::spawn_blocking(move || exposition::delimited::encode(&snapshot))
             .await
             .map_err(|e| SinkError::Encode(e.into()))?
             .map_err(|e| SinkError::Encode(e.into()))?;

@@ -8,6 +8,7 @@ mod helpers;
 mod api_keys;
 mod auth;
 mod faults;
+mod forwarding;
 mod health;
 mod hostile;
 mod ingest;

@@ -4,6 +4,7 @@
 
 mod values;
 
+use super::batch::{Item, ItemFields, Json, Labels};
 use super::credentials::Caller;
 use super::outcome::ItemError;
 use super::registry::{DeclaredMetric, Registry};
@@ -12,11 +13,8 @@ use crate::domain::builtin::{self, BuiltinMetric};
 use crate::domain::reserved::reserved_reason;
 use crate::domain::{LabelName, LabelSet, MetricKind, MetricName, MetricSchema, UserId};
 use crate::settings::Limits;
-use serde_json::{Map, Value};
 use std::sync::Arc;
 use values::{check_builtin_label, update_for};
-
-const ITEM_FIELDS: [&str; 5] = ["name", "type", "value", "labels", "op"];
 
 pub struct ItemValidator<'a> {
     pub registry: &'a Registry,
@@ -33,23 +31,23 @@ enum Known<'a> {
 }
 
 impl ItemValidator<'_> {
-    pub fn validate(&self, index: usize, item: &Value) -> Result<Sample, ItemError> {
+    pub fn validate(&self, index: usize, item: &Item<'_>) -> Result<Sample, ItemError> {
         let fail = |name: Option<&str>, code: &'static str, message: String| ItemError {
             index,
             name: name.map(str::to_owned),
             code,
             message,
         };
-        let Some(obj) = item.as_object() else {
+        let Item::Object(obj) = item else {
             return Err(fail(
                 None,
                 "invalid_item",
                 "each item must be a JSON object with name, type and value".into(),
             ));
         };
-        let raw_name = obj.get("name").and_then(Value::as_str);
-        if let Some(field) = obj.keys().find(|k| !ITEM_FIELDS.contains(&k.as_str())) {
-            let message = if matches!(field.as_str(), "timestamp" | "ts" | "time" | "timestamp_ms")
+        let raw_name = obj.raw_name();
+        if let Some(field) = &obj.unknown {
+            let message = if matches!(field.as_ref(), "timestamp" | "ts" | "time" | "timestamp_ms")
             {
                 "timestamps are not accepted: pushgate aggregates samples and Prometheus stamps them when it scrapes; remove the field".to_owned()
             } else {
@@ -64,20 +62,21 @@ impl ItemValidator<'_> {
             };
             return Err(fail(raw_name, code, message));
         }
-        let name = match obj.get("name") {
-            Some(Value::String(s)) => MetricName::parse(s, self.limits.max_name_len)
-                .map_err(|m| fail(raw_name, "invalid_name", m))?,
+        let name_str = match &obj.name {
+            Some(Json::Str(s)) => {
+                MetricName::check(s, self.limits.max_name_len)
+                    .map_err(|m| fail(raw_name, "invalid_name", m))?;
+                s.as_ref()
+            }
             Some(_) => return Err(fail(None, "invalid_name", "name must be a string".into())),
             None => return Err(fail(None, "missing_field", "name is required".into())),
         };
-        let name_str = name.as_ref();
         let named = |code, message| fail(Some(name_str), code, message);
 
         let known = self.resolve(name_str).map_err(|(code, m)| named(code, m))?;
         let kind = self.kind(obj, &known).map_err(|(code, m)| named(code, m))?;
-        let value = match obj.get("value") {
-            Some(Value::Number(n)) => n
-                .as_f64()
+        let value = match obj.value {
+            Some(Json::Number(n)) => Some(n)
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| named("invalid_value", "value must be a finite number".into()))?,
             Some(_) => {
@@ -88,9 +87,10 @@ impl ItemValidator<'_> {
             }
             None => return Err(named("missing_field", "value is required".into())),
         };
-        let update = update_for(kind, value, obj.get("op")).map_err(|(code, m)| named(code, m))?;
+        let update =
+            update_for(kind, value, obj.op.as_ref()).map_err(|(code, m)| named(code, m))?;
         let labels = self
-            .labels(obj.get("labels"), &known)
+            .labels(obj.labels.as_ref(), &known)
             .map_err(|(code, m)| named(code, m))?;
         let (schema, declared) = match known {
             Known::Declared(d) => (d.schema.clone(), true),
@@ -142,12 +142,12 @@ impl ItemValidator<'_> {
 
     fn kind(
         &self,
-        obj: &Map<String, Value>,
+        obj: &ItemFields<'_>,
         known: &Known<'_>,
     ) -> Result<MetricKind, (&'static str, String)> {
-        let pushed = match obj.get("type") {
+        let pushed = match &obj.kind {
             None => None,
-            Some(Value::String(s)) => Some(MetricKind::parse(s).map_err(|m| ("invalid_type", m))?),
+            Some(Json::Str(s)) => Some(MetricKind::parse(s).map_err(|m| ("invalid_type", m))?),
             Some(_) => {
                 return Err((
                     "invalid_type",
@@ -172,14 +172,13 @@ impl ItemValidator<'_> {
 
     fn labels(
         &self,
-        raw: Option<&Value>,
+        raw: Option<&Labels<'_>>,
         known: &Known<'_>,
     ) -> Result<LabelSet, (&'static str, String)> {
-        let empty = Map::new();
-        let pushed = match raw {
-            None | Some(Value::Null) => &empty,
-            Some(Value::Object(map)) => map,
-            Some(_) => {
+        let pushed: &[_] = match raw {
+            None | Some(Labels::Null) => &[],
+            Some(Labels::Object(pairs)) => pairs,
+            Some(Labels::NotObject) => {
                 return Err((
                     "invalid_labels",
                     "labels must be an object of label name to string value".into(),
@@ -199,9 +198,8 @@ impl ItemValidator<'_> {
         }
         let mut pairs: Vec<(Box<str>, Box<str>)> = Vec::with_capacity(pushed.len());
         for (name, value) in pushed {
-            let label = LabelName::parse(name, limits.max_name_len)
-                .map_err(|m| ("invalid_label_name", m))?;
-            let Value::String(value) = value else {
+            LabelName::check(name, limits.max_name_len).map_err(|m| ("invalid_label_name", m))?;
+            let Json::Str(value) = value else {
                 return Err((
                     "invalid_label_value",
                     format!("label {name:?} must have a string value"),
@@ -218,7 +216,7 @@ impl ItemValidator<'_> {
                 ));
             }
             match known {
-                Known::Declared(d) if !d.labels.contains(label.as_ref()) => {
+                Known::Declared(d) if !d.labels.contains(name.as_ref()) => {
                     return Err((
                         "label_not_declared",
                         format!(
@@ -230,12 +228,14 @@ impl ItemValidator<'_> {
                 Known::Builtin(b, _) => check_builtin_label(b, name, value)?,
                 _ => {}
             }
-            pairs.push((name.as_str().into(), value.as_str().into()));
+            pairs.push((name.as_ref().into(), value.as_ref().into()));
         }
         if let Known::Declared(d) = known {
             for (label, default) in d.labels.iter() {
                 if let Some(default) = default
-                    && !pushed.contains_key(label.as_ref())
+                    && pushed
+                        .binary_search_by(|(n, _)| n.as_ref().cmp(label.as_ref()))
+                        .is_err()
                 {
                     pairs.push((label.as_ref().into(), default.into()));
                 }

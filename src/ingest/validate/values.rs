@@ -4,7 +4,7 @@
 use crate::aggregator::Update;
 use crate::domain::MetricKind;
 use crate::domain::builtin::{BuiltinMetric, MAX_PATH_LEN};
-use serde_json::Value;
+use crate::ingest::batch::Json;
 
 pub(super) fn check_builtin_label(
     b: &BuiltinMetric,
@@ -37,11 +37,11 @@ pub(super) fn check_builtin_label(
 pub(super) fn update_for(
     kind: MetricKind,
     value: f64,
-    op: Option<&Value>,
+    op: Option<&Json<'_>>,
 ) -> Result<Update, (&'static str, String)> {
     let op = match op {
         None => None,
-        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Json::Str(s)) => Some(s.as_ref()),
         Some(_) => {
             return Err((
                 "invalid_op",
