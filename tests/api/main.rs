@@ -19,4 +19,5 @@ mod outages;
 mod rate_limits;
 mod read_path;
 mod restarts;
+mod shutdown;
 mod tracking;
