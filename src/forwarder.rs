@@ -8,11 +8,11 @@
 use crate::aggregator::Aggregator;
 use crate::checkpoint::{CheckpointError, CheckpointStore};
 use crate::own_metrics::OwnMetrics;
+use crate::shutdown::Shutdown;
 use crate::sinks::{Delivered, Flush, Sent, Sink, SinkError, Sinks};
 use rand::RngExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use crate::shutdown::Shutdown;
 
 /// Even with nothing new, each sink gets the state at least this often (refills a restarted
 /// Pushgateway).
@@ -178,7 +178,12 @@ impl Forwarder {
             }
             report.checkpointed = true;
             report.checkpoint_ms = started.elapsed().as_secs_f64() * 1e3 - snapshot_ms;
-            tracing::debug!(series, snapshot_ms, checkpoint_ms = report.checkpoint_ms, "checkpoint saved");
+            tracing::debug!(
+                series,
+                snapshot_ms,
+                checkpoint_ms = report.checkpoint_ms,
+                "checkpoint saved"
+            );
         }
         if checkpoint {
             self.metrics.checkpoints.inc();

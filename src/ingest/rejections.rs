@@ -96,7 +96,10 @@ mod tests {
         let groups: Vec<_> = r.groups().collect();
         assert_eq!(groups.len(), 1);
         let g = groups[0];
-        assert_eq!((g.count, g.message.as_str()), (60, "value 59 is not finite"));
+        assert_eq!(
+            (g.count, g.message.as_str()),
+            (60, "value 59 is not finite")
+        );
         assert_eq!((g.first_seen, g.last_seen), (at(0), at(59)));
     }
 
@@ -140,7 +143,13 @@ mod tests {
         assert!(names.contains(&"m59".to_owned()));
         // m0..m9 went at the 51st..60th group; m11 was then the least recently seen
         assert!(!names.contains(&"m11".to_owned()) && names.contains(&"m12".to_owned()));
-        assert_eq!(r.groups().find(|g| g.metric_name.as_deref() == Some("m10")).unwrap().count, 2);
+        assert_eq!(
+            r.groups()
+                .find(|g| g.metric_name.as_deref() == Some("m10"))
+                .unwrap()
+                .count,
+            2
+        );
     }
 
     #[test]

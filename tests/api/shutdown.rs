@@ -4,8 +4,8 @@
 use crate::helpers::binary::{self, release_binary, wait_healthy};
 use crate::helpers::pushgateway::{self, TestPushgateway, free_port};
 use crate::helpers::{eventually, new_db, postgres::TestDb};
-use pushgate::settings::{DatabaseSettings, Secret};
 use futures_util::StreamExt;
+use pushgate::settings::{DatabaseSettings, Secret};
 use serde_json::{Value, json};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -75,7 +75,11 @@ async fn a_key_used_right_before_sigterm_has_its_last_use_recorded() {
     let (status, took) = terminate(child).await;
     assert!(status.success(), "graceful exit: {status:?}");
     assert!(took < Duration::from_secs(10), "exit within 10 s: {took:?}");
-    assert_eq!(db.query_i64(used), 1, "last_used_at was written before the exit");
+    assert_eq!(
+        db.query_i64(used),
+        1,
+        "last_used_at was written before the exit"
+    );
 }
 
 const HELD: usize = 1_000_000;
@@ -97,7 +101,10 @@ async fn a_million_series_with_a_hanging_pushgateway_exit_within_10_s_checkpoint
     let log = std::fs::File::create(&log_path).unwrap();
     let child = binary::serve_binary(&bin, &db.url, &pgw_url, port, "million", "stop-secret")
         .env("PUSHGATE_MAX_SERIES_PER_TENANT", (2 * HELD).to_string())
-        .env("RUST_LOG", "info,tracing_actix_web=warn,pushgate::forwarder=debug")
+        .env(
+            "RUST_LOG",
+            "info,tracing_actix_web=warn,pushgate::forwarder=debug",
+        )
         .env("NO_COLOR", "1")
         .stdout(Stdio::from(log))
         .spawn()
@@ -140,11 +147,17 @@ async fn a_million_series_with_a_hanging_pushgateway_exit_within_10_s_checkpoint
     let series = HELD + 1;
     assert!(
         (log.contains(&format!("final checkpoint saved ({series} series)"))
-            || log.contains(&format!("final checkpoint already current ({series} series)")))
+            || log.contains(&format!(
+                "final checkpoint already current ({series} series)"
+            )))
             && log.contains("pushed to: none; not pushed: pushgateway"),
         "the log says what was and was not pushed: {last_lines:#?}"
     );
-    assert_eq!(restored(&db).await, series, "the checkpoint holds every series");
+    assert_eq!(
+        restored(&db).await,
+        series,
+        "the checkpoint holds every series"
+    );
     let _ = std::fs::remove_file(&log_path);
 }
 

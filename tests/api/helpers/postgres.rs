@@ -90,7 +90,10 @@ impl TestDb {
         let sql = sql.to_owned();
         std::thread::spawn(move || {
             let mut conn = SyncConn::establish(&url).unwrap();
-            diesel::sql_query(sql).get_result::<Row>(&mut conn).unwrap().n
+            diesel::sql_query(sql)
+                .get_result::<Row>(&mut conn)
+                .unwrap()
+                .n
         })
         .join()
         .unwrap()
