@@ -193,7 +193,7 @@ export function renderLive(view) {
         h('div', { class: 'rejection-head' },
           h('code', { class: 'mono break' }, r.metric_name || '(no name)'),
           badge(r.code || 'rejected', 'bad'),
-          h('span', { class: 'rejection-count', 'data-testid': 'rejection-count' }, `×${fmtNumber(r.count || 1)}`),
+          h('span', { class: 'rejection-count', 'data-testid': 'rejection-count', title: `${fmtNumber(r.count || 1)} refused`, 'aria-label': `${fmtNumber(r.count || 1)} refused` }, `×${fmtNumber(r.count || 1)}`),
           r.last_seen ? h('time', { datetime: r.last_seen, title: `last ${fmtDateTime(r.last_seen)}`, class: 'muted' }, fmtRelative(r.last_seen, now)) : null),
         h('p', { class: 'rejection-msg' }, r.message || ''),
         (r.count || 1) > 1 && r.first_seen
