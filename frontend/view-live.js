@@ -125,7 +125,7 @@ export function renderLive(view) {
       groupsBody),
     h('section', { class: 'section', 'aria-labelledby': 'live-rej-title' },
       h('h2', { id: 'live-rej-title' }, 'Recent rejections'),
-      h('p', { class: 'hint' }, 'Items that were refused, newest first, with the reason.'),
+      h('p', { class: 'hint' }, 'Refused items, one row per metric and reason with how many and the latest message; most recently seen first.'),
       rejBody));
 
   function setStatus() {
@@ -184,6 +184,7 @@ export function renderLive(view) {
 
     replace(groupsBody, groupsList(data.groups || [], now));
 
+    // One row per (metric name, code) group, most recently seen first (the server's order).
     const rej = data.recent_rejections || [];
     if (!rej.length) {
       replace(rejBody, h('p', { class: 'muted empty-inline' }, 'No rejected items in the window.'));
@@ -192,8 +193,12 @@ export function renderLive(view) {
         h('div', { class: 'rejection-head' },
           h('code', { class: 'mono break' }, r.metric_name || '(no name)'),
           badge(r.code || 'rejected', 'bad'),
-          r.at ? h('time', { datetime: r.at, title: fmtDateTime(r.at), class: 'muted' }, fmtRelative(r.at, now)) : null),
-        h('p', { class: 'rejection-msg' }, r.message || '')))));
+          h('span', { class: 'rejection-count', 'data-testid': 'rejection-count', title: `${fmtNumber(r.count || 1)} refused`, 'aria-label': `${fmtNumber(r.count || 1)} refused` }, `×${fmtNumber(r.count || 1)}`),
+          r.last_seen ? h('time', { datetime: r.last_seen, title: `last ${fmtDateTime(r.last_seen)}`, class: 'muted' }, fmtRelative(r.last_seen, now)) : null),
+        h('p', { class: 'rejection-msg' }, r.message || ''),
+        (r.count || 1) > 1 && r.first_seen
+          ? h('p', { class: 'muted rejection-since' }, `first seen ${fmtRelative(r.first_seen, now)}`)
+          : null))));
     }
   }
 

@@ -8,18 +8,16 @@
 use crate::aggregator::Aggregator;
 use crate::checkpoint::{CheckpointError, CheckpointStore};
 use crate::own_metrics::OwnMetrics;
+use crate::shutdown::Shutdown;
 use crate::sinks::{Delivered, Flush, Sent, Sink, SinkError, Sinks};
 use rand::RngExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 
 /// Even with nothing new, each sink gets the state at least this often (refills a restarted
 /// Pushgateway).
 const RESEND_EVERY: Duration = Duration::from_secs(60);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
-/// The final flush at shutdown gets this long (SPEC: exit within 10 s).
-const FINAL_FLUSH_TIMEOUT: Duration = Duration::from_secs(8);
 
 pub struct Forwarder {
     pub aggregator: Aggregator,
@@ -71,8 +69,10 @@ fn backoff(base: Duration, failures: u32) -> Duration {
 }
 
 impl Forwarder {
-    /// Runs until `shutdown` turns true, then makes a final checkpoint and send to every sink.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    /// Runs until the stop, then makes a final checkpoint and send to every sink, done or
+    /// given up by the stop's deadline. A send under way at the stop is given up (the final
+    /// flush sends a fresher snapshot); a checkpoint under way is finished.
+    pub async fn run(self, mut shutdown: Shutdown) {
         let first = Instant::now() + self.flush_interval;
         // Until its first success, a sink's "last success" is the start: so a sink that never
         // succeeds still trips the staleness alert (prometheus/rules, PushgateSinkStale).
@@ -94,11 +94,14 @@ impl Forwarder {
             })
             .collect();
         let mut last_checkpoint: Option<Instant> = None;
-        loop {
+        let mut checkpointed_generation = None;
+        let deadline = loop {
             let wake = slots.iter().map(|s| s.next_attempt).min().unwrap_or(first);
             tokio::select! {
+                // the stop first: no new flush once it is requested
+                biased;
+                deadline = shutdown.requested() => break deadline,
                 _ = tokio::time::sleep_until(wake.into()) => {}
-                _ = shutdown.changed() => break,
             }
             let now = Instant::now();
             let generation = self.aggregator.generation();
@@ -119,36 +122,77 @@ impl Forwarder {
             }
             let checkpoint_due = last_checkpoint
                 .is_none_or(|t| t.elapsed() + Duration::from_millis(50) >= self.checkpoint_every);
-            if self.flush(&mut slots, &due, checkpoint_due).await {
+            let give_up = GiveUp::OnStop(shutdown.clone());
+            let flushed = self.flush(&mut slots, &due, checkpoint_due, give_up).await;
+            if flushed.checkpointed {
                 last_checkpoint = Some(Instant::now());
+                checkpointed_generation = Some(flushed.generation);
             }
-        }
+        };
+        // Nothing changed since the last checkpoint (e.g. one finished at the stop): it is
+        // current, and writing it again would only spend the deadline.
+        let checkpoint = checkpointed_generation != Some(self.aggregator.generation());
         let every: Vec<usize> = (0..slots.len()).collect();
-        match tokio::time::timeout(FINAL_FLUSH_TIMEOUT, self.flush(&mut slots, &every, true)).await
-        {
-            Ok(_) if slots.iter().all(|s| s.failures == 0) => {
-                tracing::info!("final checkpoint and push done")
-            }
-            Ok(_) => tracing::error!("final flush failed"),
-            Err(_) => tracing::error!("final flush timed out"),
-        }
+        let report = self
+            .flush(&mut slots, &every, checkpoint, GiveUp::At(deadline))
+            .await;
+        report.log_final(&slots);
     }
 
-    /// One cycle for the sinks `due`: snapshot, checkpoint (when asked), send to each.
-    /// Returns whether it checkpointed; every slot's retry state is updated.
-    async fn flush(&self, slots: &mut [Slot], due: &[usize], checkpoint: bool) -> bool {
+    /// One cycle for the sinks `due`: snapshot, checkpoint (when asked), send to each; a send
+    /// still under way when `give_up` is reached is dropped. Every slot's retry state is
+    /// updated (a send given up leaves it as it was: that sink is still due).
+    async fn flush(
+        &self,
+        slots: &mut [Slot],
+        due: &[usize],
+        checkpoint: bool,
+        give_up: GiveUp,
+    ) -> FlushReport {
         let started = Instant::now();
         let snapshot = Arc::new(self.aggregator.snapshot(self.series_ttl.as_secs() as i64));
         let series = snapshot.series_count();
+        let mut report = FlushReport {
+            series,
+            generation: snapshot.generation,
+            checkpoint_ms: 0.0,
+            checkpointed: false,
+            checkpoint_error: None,
+            outcomes: Vec::new(),
+        };
         self.metrics.active_series.set(series as i64);
         let snapshot_ms = started.elapsed().as_secs_f64() * 1e3;
-        if checkpoint && let Err(e) = self.checkpoints.save(&snapshot).await {
-            self.metrics.checkpoint_failures.inc();
-            let error = FlushError::from(e);
-            for &i in due {
-                self.failed(&mut slots[i], &error);
+        if checkpoint {
+            let saved = match &give_up {
+                // at the stop the checkpoint has the whole deadline: it is what a restart keeps
+                GiveUp::At(deadline) => {
+                    tokio::time::timeout_at((*deadline).into(), self.checkpoints.save(&snapshot))
+                        .await
+                        .map_err(|_| "checkpoint not written: the database did not answer before the shutdown deadline".to_owned())
+                        .and_then(|saved| saved.map_err(|e| FlushError::from(e).to_string()))
+                }
+                GiveUp::OnStop(_) => self
+                    .checkpoints
+                    .save(&snapshot)
+                    .await
+                    .map_err(|e| FlushError::from(e).to_string()),
+            };
+            if let Err(error) = saved {
+                self.metrics.checkpoint_failures.inc();
+                for &i in due {
+                    self.failed(&mut slots[i], &error);
+                }
+                report.checkpoint_error = Some(error);
+                return report;
             }
-            return false;
+            report.checkpointed = true;
+            report.checkpoint_ms = started.elapsed().as_secs_f64() * 1e3 - snapshot_ms;
+            tracing::debug!(
+                series,
+                snapshot_ms,
+                checkpoint_ms = report.checkpoint_ms,
+                "checkpoint saved"
+            );
         }
         if checkpoint {
             self.metrics.checkpoints.inc();
@@ -161,7 +205,13 @@ impl Forwarder {
                 previous: slot.delivered.map(|(d, _)| d),
             };
             let sink = slot.sink.clone();
-            async move { (i, self.send(sink.as_ref(), &flush).await) }
+            let give_up = give_up.clone();
+            async move {
+                tokio::select! {
+                    sent = self.send(sink.as_ref(), &flush) => (i, Some(sent)),
+                    () = give_up.reached() => (i, None),
+                }
+            }
         });
         let results = futures_util::future::join_all(sends).await;
         let delivered = Delivered {
@@ -172,6 +222,13 @@ impl Forwarder {
         release_freed_memory();
         for (i, result) in results {
             let slot = &mut slots[i];
+            let Some(result) = result else {
+                report.outcomes.push((i, Err(GAVE_UP.to_owned())));
+                continue;
+            };
+            report
+                .outcomes
+                .push((i, result.as_ref().map(|_| ()).map_err(ToString::to_string)));
             match result {
                 Ok(sent) => {
                     // The bench (bench/run) reads these figures; operators can see them with RUST_LOG.
@@ -201,11 +258,11 @@ impl Forwarder {
                         sink: slot.sink.name(),
                         source,
                     };
-                    self.failed(slot, &error);
+                    self.failed(slot, &error.to_string());
                 }
             }
         }
-        checkpoint
+        report
     }
 
     /// Sends one flush to one sink and counts it.
@@ -245,7 +302,7 @@ impl Forwarder {
         result
     }
 
-    fn failed(&self, slot: &mut Slot, error: &FlushError) {
+    fn failed(&self, slot: &mut Slot, error: &str) {
         slot.failures += 1;
         let delay = backoff(self.flush_interval, slot.failures);
         slot.next_attempt = Instant::now() + delay;
@@ -255,6 +312,86 @@ impl Forwarder {
             retry_in_ms = delay.as_millis() as u64,
             "flush failed; will retry"
         );
+    }
+}
+
+/// When a flush stops waiting for its sends.
+#[derive(Clone)]
+enum GiveUp {
+    /// at the stop (a regular flush: the final one follows)
+    OnStop(Shutdown),
+    /// at the stop's deadline (the final flush)
+    At(Instant),
+}
+
+impl GiveUp {
+    async fn reached(self) {
+        match self {
+            Self::OnStop(mut shutdown) => {
+                shutdown.requested().await;
+            }
+            Self::At(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        }
+    }
+}
+
+const GAVE_UP: &str = "no answer before the shutdown deadline";
+
+/// What one flush did: the checkpoint, and each due sink's send (by slot).
+struct FlushReport {
+    series: usize,
+    generation: u64,
+    checkpoint_ms: f64,
+    checkpointed: bool,
+    checkpoint_error: Option<String>,
+    outcomes: Vec<(usize, Result<(), String>)>,
+}
+
+impl FlushReport {
+    /// The shutdown's last word: what the checkpoint holds, and which sinks got it.
+    fn log_final(&self, slots: &[Slot]) {
+        let series = self.series;
+        let checkpoint_ms = self.checkpoint_ms as u64;
+        let saved = if self.checkpointed {
+            "saved"
+        } else {
+            "already current"
+        };
+        if let Some(error) = &self.checkpoint_error {
+            tracing::error!(
+                series,
+                "shutdown: the final checkpoint failed ({error}), so nothing was pushed either; the next start restores the previous checkpoint"
+            );
+            return;
+        }
+        let mut pushed = Vec::new();
+        let mut not_pushed = Vec::new();
+        for (i, outcome) in &self.outcomes {
+            let name = slots[*i].sink.name();
+            match outcome {
+                Ok(()) => pushed.push(name.to_owned()),
+                Err(why) => not_pushed.push(format!("{name} ({why})")),
+            }
+        }
+        let pushed = if pushed.is_empty() {
+            "none".to_owned()
+        } else {
+            pushed.join(", ")
+        };
+        if not_pushed.is_empty() {
+            tracing::info!(
+                series,
+                checkpoint_ms,
+                "shutdown: final checkpoint {saved} ({series} series); pushed to: {pushed}"
+            );
+        } else {
+            tracing::warn!(
+                series,
+                checkpoint_ms,
+                "shutdown: final checkpoint {saved} ({series} series); pushed to: {pushed}; not pushed: {}; the next start restores the checkpoint and pushes it",
+                not_pushed.join(", ")
+            );
+        }
     }
 }
 

@@ -23,6 +23,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod security_headers;
 pub mod settings;
+pub mod shutdown;
 pub mod sinks;
 pub mod startup;
 pub mod state;

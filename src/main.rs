@@ -8,9 +8,26 @@ use pushgate::settings::{Cli, Command};
 use pushgate::{db, startup::Application, telemetry};
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("pushgate: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(run(Cli::parse()));
+    // The work that must be done was done by its deadline (Application::run_until_stopped);
+    // a blocking task still running past it (a checkpoint encoding that was given up) must
+    // not hold the exit back.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
+}
+
+async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(settings) => {
             telemetry::init(settings.log_format);

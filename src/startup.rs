@@ -9,6 +9,7 @@ use crate::ingest::{live::LiveStats, registry::RegistryCache};
 use crate::own_metrics::OwnMetrics;
 use crate::query::client::PrometheusClient;
 use crate::settings::Settings;
+use crate::shutdown::{self, Shutdown};
 use crate::sinks::{PushgatewayClient, RemoteWriteSink, Sink, Sinks};
 use crate::state::AppState;
 use crate::{background, db, routes, security_headers, telemetry};
@@ -19,14 +20,16 @@ use anyhow::Context;
 use rand::Rng;
 use std::net::TcpListener;
 use std::sync::Arc;
-use tokio::sync::watch;
+use std::time::Instant;
+use tokio::task::JoinHandle;
 
 pub struct Application {
     port: u16,
     server: Server,
     parts: AppFactory,
-    stop_forwarder: watch::Sender<bool>,
-    forwarder: tokio::task::JoinHandle<()>,
+    stop: shutdown::Trigger,
+    /// the forwarder and the background tasks, joined at the stop
+    tasks: Vec<(&'static str, JoinHandle<()>)>,
 }
 
 /// The routes with their rate limiters, built once and shared by every worker.
@@ -218,9 +221,18 @@ impl Application {
             Ok(n) => tracing::info!(series = n, instance = %instance, "restored the checkpoint"),
             Err(e) => return Err(anyhow::Error::new(e).context("cannot restore the checkpoint")),
         }
+        let (stop, stopping): (_, Shutdown) = shutdown::channel();
         background::reconcile(&state);
-        background::spawn_key_refresh(state.clone());
-        background::spawn_touch_keys(state.clone());
+        let mut tasks = vec![
+            (
+                "registry reload",
+                background::spawn_key_refresh(state.clone(), stopping.clone()),
+            ),
+            (
+                "key use writer",
+                background::spawn_touch_keys(state.clone(), stopping.clone()),
+            ),
+        ];
 
         for sink in sinks.iter() {
             if let Err(e) = sink.ready().await {
@@ -236,8 +248,7 @@ impl Application {
             flush_interval: settings.flush_interval,
             checkpoint_every: settings.checkpoint_every(),
         };
-        let (stop_forwarder, stopped) = watch::channel(false);
-        let forwarder = tokio::spawn(forwarder.run(stopped));
+        tasks.push(("forwarder", tokio::spawn(forwarder.run(stopping))));
 
         let parts = AppFactory {
             state: state.clone(),
@@ -257,7 +268,10 @@ impl Application {
             .workers(workers)
             .listen(listener)
             .context("cannot serve on the listener")?
+            // in-flight requests get 3 s; the rest of the 10 s is the final flush's
             .shutdown_timeout(3)
+            // run_until_stopped watches the signals: it needs the instant of the stop
+            .disable_signals()
             .run();
         tracing::info!(
             port,
@@ -269,8 +283,8 @@ impl Application {
             port,
             server,
             parts,
-            stop_forwarder,
-            forwarder,
+            stop,
+            tasks,
         })
     }
 
@@ -287,13 +301,30 @@ impl Application {
         self.parts.state.clone()
     }
 
-    /// Serves until SIGTERM/SIGINT (or the server handle stops it), then makes the final
-    /// checkpoint and push.
+    /// Serves until SIGTERM/SIGINT (or the server ends by itself), then: stops accepting and
+    /// lets in-flight requests finish, stops the background tasks (the final checkpoint and
+    /// push, the last `last_used_at` write) with a deadline that leaves the exit within 10 s
+    /// of the signal, and joins them.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let (result, stopping) = tokio::select! {
+            result = &mut server => (result, Instant::now()),
+            stopping = shutdown::signal() => {
+                tracing::info!("stopping: no new requests, in-flight ones finish");
+                // the command is sent at once; the server future itself carries it out, so it
+                // is that future that must be awaited, not the stop's completion
+                drop(handle.stop(true));
+                (server.await, stopping)
+            }
+        };
         tracing::info!("stopped accepting requests; final checkpoint and push");
-        let _ = self.stop_forwarder.send(true);
-        let _ = self.forwarder.await;
+        self.stop.stop(shutdown::deadline_from(stopping));
+        for (name, task) in self.tasks {
+            if let Err(e) = task.await {
+                tracing::error!(task = name, error = %e, "a background task ended abnormally");
+            }
+        }
         result
     }
 }

@@ -1,7 +1,9 @@
 //! What arrived recently, per tenant and metric, for the dashboard's live view: samples per
-//! minute over the last 15 minutes, last seen, and recent rejections with their reason.
+//! minute over the last 15 minutes, last seen, and recent rejections grouped by metric and
+//! reason (`rejections.rs`).
 
 use super::outcome::ItemError;
+use super::rejections::Rejections;
 use crate::domain::UserId;
 use crate::lock_wait::{self, Site};
 use chrono::{DateTime, Utc};
@@ -10,7 +12,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 pub const MINUTES: usize = 15;
-const MAX_REJECTIONS: usize = 50;
 
 #[derive(Default, Clone)]
 pub struct MetricLive {
@@ -19,18 +20,10 @@ pub struct MetricLive {
     pub last_seen: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone)]
-pub struct Rejection {
-    pub at: DateTime<Utc>,
-    pub metric_name: Option<String>,
-    pub code: &'static str,
-    pub message: String,
-}
-
 #[derive(Default, Clone)]
 pub struct TenantLive {
     pub metrics: HashMap<String, MetricLive>,
-    pub rejections: VecDeque<Rejection>,
+    pub rejections: Rejections,
 }
 
 #[derive(Clone, Default)]
@@ -79,27 +72,16 @@ impl LiveStats {
             {
                 bump(live, minute, 0, 1);
             }
-            t.rejections.push_front(Rejection {
-                at: now,
-                metric_name: e.name.clone(),
-                code: e.code,
-                message: e.message.clone(),
-            });
+            t.rejections
+                .record(now, e.name.as_deref(), e.code, &e.message);
         }
-        t.rejections.truncate(MAX_REJECTIONS);
     }
 
     /// Records a whole request refused before its items were judged (e.g. an empty batch).
     pub fn record_refusal(&self, tenant: UserId, code: &'static str, message: String) {
         let mut tenants = self.tenants.lock();
         let t = tenants.entry(tenant).or_default();
-        t.rejections.push_front(Rejection {
-            at: Utc::now(),
-            metric_name: None,
-            code,
-            message,
-        });
-        t.rejections.truncate(MAX_REJECTIONS);
+        t.rejections.record(Utc::now(), None, code, &message);
     }
 
     pub fn tenant(&self, tenant: UserId) -> TenantLive {

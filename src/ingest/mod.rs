@@ -12,6 +12,7 @@ pub mod outcome;
 pub mod pipeline;
 pub mod pushgateway;
 pub mod registry;
+pub mod rejections;
 pub mod series_labels;
 pub mod validate;
 

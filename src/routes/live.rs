@@ -83,10 +83,20 @@ pub async fn get_live(
             })
         })
         .collect();
+    // grouped by (metric name, code), newest group first
     let rejections: Vec<Value> = live
         .rejections
-        .iter()
-        .map(|r| json!({"at": r.at, "metric_name": r.metric_name, "code": r.code, "message": r.message}))
+        .groups()
+        .map(|g| {
+            json!({
+                "metric_name": g.metric_name,
+                "code": g.code,
+                "count": g.count,
+                "message": g.message,
+                "first_seen": g.first_seen,
+                "last_seen": g.last_seen,
+            })
+        })
         .collect();
     Ok(HttpResponse::Ok().json(json!({
         "window_seconds": MINUTES * 60,

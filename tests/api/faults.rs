@@ -9,7 +9,6 @@ use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::AsyncReadExt;
 
 /// Refuses the first `refusals` sends as a Pushgateway answering 500 would, then keeps what it
 /// receives; readiness fails while it refuses.
@@ -117,31 +116,9 @@ async fn pushgateway_answering_500_is_retried_while_ingestion_continues() {
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
 
-/// Accepts connections, counts them, reads the request and never answers.
-async fn hanging_pushgateway() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            counter.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 65536];
-                let _ = socket.read(&mut buf).await;
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-            });
-        }
-    });
-    (url, hits)
-}
-
 #[tokio::test]
 async fn hanging_pushgateway_does_not_block_ingestion() {
-    let (url, hits) = hanging_pushgateway().await;
+    let (url, hits) = crate::helpers::pushgateway::hanging().await;
     let app = spawn_app_with(|s| s.pushgateway_url = url.clone()).await;
     ingestion_keeps_answering(&app).await;
     eventually(Duration::from_secs(15), "the forwarder to try", || async {

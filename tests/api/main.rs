@@ -21,4 +21,5 @@ mod rate_limits;
 mod read_path;
 mod remote_write;
 mod restarts;
+mod shutdown;
 mod tracking;

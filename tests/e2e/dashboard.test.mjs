@@ -360,6 +360,21 @@ describe('pushgate dashboard', { skip: skipReason() || false, timeout: 10 * 60_0
     const rejection = page.getByTestId('rejections').locator('li', { hasText: METRIC }).first();
     await rejection.waitFor({ timeout: 15_000 });
     assert.ok((await rejection.locator('.rejection-msg').textContent()).trim().length > 0, 'rejection has a reason');
+
+    // The same bad item four more times: still one row for (metric, code), counting 5.
+    for (let i = 0; i < 4; i++) {
+      const again = await fetch(`${stack.baseUrl}/api/v1/metrics`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-API-Key': s.key.pub, 'X-API-Secret': s.key.secret },
+        body: JSON.stringify({ metrics: [s.curlPayload.metrics[0], { name: METRIC, type: 'gauge', value: 5 }] }),
+      });
+      assert.equal(again.status, 200);
+    }
+    await until(async () => (await rejection.getByTestId('rejection-count').textContent()).trim() === '×5',
+      { timeoutMs: 30_000, intervalMs: 250, what: 'the rejection group to count 5' });
+    assert.equal(await page.getByTestId('rejections').locator('li', { hasText: METRIC }).count(), 1,
+      'one row per metric and reason, not one per item');
+    assert.match(await rejection.locator('.rejection-since').textContent(), /^first seen /);
     assert.ok(await card.locator('svg.sparkline[role="img"]').count(), 'sparkline drawn');
     assert.notEqual(await card.locator('dt:text-is("Last seen") + dd').textContent(), 'none yet');
     assert.deepEqual(navigations, [], 'updated in place, no reload');

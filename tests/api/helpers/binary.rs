@@ -28,7 +28,36 @@ impl Stack {
 
 /// `pushgate serve` on 127.0.0.1:`port`, output discarded (callers may redirect it or add env).
 pub fn serve(db_url: &str, pgw_url: &str, port: u16, instance: &str, jwt_secret: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pushgate"));
+    serve_binary(
+        env!("CARGO_BIN_EXE_pushgate"),
+        db_url,
+        pgw_url,
+        port,
+        instance,
+        jwt_secret,
+    )
+}
+
+/// The release binary, for tests whose state only it handles at full speed (a million series):
+/// `scripts/test` builds it once (`cargo build --release`) and names it in
+/// `PUSHGATE_RELEASE_BIN`; tests never build it themselves.
+pub fn release_binary() -> String {
+    std::env::var("PUSHGATE_RELEASE_BIN").expect(
+        "PUSHGATE_RELEASE_BIN is not set: run scripts/test, or `cargo build --locked --release \
+         --bin pushgate` and set PUSHGATE_RELEASE_BIN=target/release/pushgate (as an absolute path)",
+    )
+}
+
+/// `serve`, with the binary at `bin`.
+pub fn serve_binary(
+    bin: &str,
+    db_url: &str,
+    pgw_url: &str,
+    port: u16,
+    instance: &str,
+    jwt_secret: &str,
+) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.arg("serve")
         .env("DATABASE_URL", db_url)
         .env("PUSHGATEWAY_URL", pgw_url)

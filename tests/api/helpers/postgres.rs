@@ -77,6 +77,29 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The `n` column of the first row of `sql`, e.g. `SELECT count(*) AS n FROM …` (a check
+    /// as the superuser in this test's database).
+    pub fn query_i64(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let url = self.url.clone();
+        let sql = sql.to_owned();
+        std::thread::spawn(move || {
+            let mut conn = SyncConn::establish(&url).unwrap();
+            diesel::sql_query(sql)
+                .get_result::<Row>(&mut conn)
+                .unwrap()
+                .n
+        })
+        .join()
+        .unwrap()
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let name = self.name.clone();

@@ -184,6 +184,39 @@ async fn live_view_shows_what_arrived_for_this_tenant_only() {
 }
 
 #[tokio::test]
+async fn live_view_groups_rejections_by_metric_and_code_newest_first() {
+    let app = in_process_app().await;
+    let a = app.signup().await;
+    let bad = json!({"metrics": [
+        {"name": "ok_total", "type": "counter", "value": 1},
+        {"name": "cart_total", "type": "counter", "value": -1},
+    ]});
+    for _ in 0..3 {
+        assert_eq!(app.push(&a.key, bad.clone()).await.status, 200);
+    }
+    let other = json!({"metrics": [
+        {"name": "ok_total", "type": "counter", "value": 1},
+        {"name": "cart_total", "type": "counter", "value": 1, "labels": {"__x": "y"}},
+    ]});
+    assert_eq!(app.push(&a.key, other).await.status, 200);
+    let r = app.session(&a.token).live().await;
+    let groups = r.body["recent_rejections"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{groups:#?}");
+    // the newest group first: the bad label came last
+    assert_eq!(groups[0]["metric_name"], "cart_total");
+    assert_ne!(groups[0]["code"], "invalid_value");
+    assert_eq!(groups[0]["count"], 1);
+    assert_eq!(groups[1]["code"], "invalid_value");
+    assert_eq!(groups[1]["count"], 3);
+    assert!(!groups[1]["message"].as_str().unwrap().is_empty());
+    let seen = |g: &serde_json::Value, k: &str| {
+        chrono::DateTime::parse_from_rfc3339(g[k].as_str().unwrap()).unwrap()
+    };
+    assert!(seen(&groups[1], "first_seen") <= seen(&groups[1], "last_seen"));
+    assert!(seen(&groups[1], "last_seen") <= seen(&groups[0], "last_seen"));
+}
+
+#[tokio::test]
 async fn dashboard_is_served_with_its_security_headers() {
     let app = in_process_app().await;
     let r = app.request("GET", "/").send().await;
