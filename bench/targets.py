@@ -10,6 +10,7 @@ from procs import Http, rss_bytes
 
 LOCKS = ("aggregator", "live", "used_keys")
 COUNTER = re.compile(r'^(pushgate_lock_\w+|pushgate_ingest_requests_total)\{\w+="(\w+)"\} (\S+)$')
+FLUSHES = re.compile(r'^(pushgate_checkpoints_total|pushgate_pushes_total|pushgate_push_failures_total) (\S+)$')
 
 
 def own_counters(port):
@@ -19,6 +20,9 @@ def own_counters(port):
         raise RuntimeError(f"/metrics: HTTP {status}")
     out = {}
     for line in text.decode().splitlines():
+        f = FLUSHES.match(line)
+        if f:
+            out[f.group(1)] = float(f.group(2))
         m = COUNTER.match(line)
         if m:
             family, label, value = m.groups()
@@ -124,8 +128,13 @@ class Targets:
                                   self.a.connections, self.workdir)
         after = own_counters(port)
         done = flushes_logged(log) - seen
+        def delta(k):
+            return after.get(k, 0) - before.get(k, 0)
         self.row("latency", f"10-item batches at {rps10 / 2:,.0f} req/s (half peak) while "
                  f"{total:,} series flush", f"p50 {p50:.2f} ms, p99 {p99:.2f} ms",
-                 f"(held {held:,.0f} req/s for {self.a.flush_seconds} s; {done} flushes finished meanwhile)")
+                 f"(held {held:,.0f} req/s for {self.a.flush_seconds} s; meanwhile "
+                 f"{delta('pushgate_checkpoints_total'):.0f} snapshots + checkpoints, "
+                 f"{delta('pushgate_pushes_total'):.0f} PUTs begun, "
+                 f"{delta('pushgate_push_failures_total'):.0f} failed, {done} finished)")
         self.contention_rows("during those flushes", before, after)
         self.procs.stop(proc)
