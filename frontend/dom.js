@@ -60,6 +60,3 @@ export function replace(el, ...children) {
   appendChildren(el, children);
   return el;
 }
-
-// view-live.js (branch `fixes` changes it) still imports the formatters from here.
-export { fmtDateTime, fmtNumber, fmtRelative, fmtTime, parseDate } from './format.js';

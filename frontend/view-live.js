@@ -2,8 +2,9 @@
 // (paused while the tab is hidden), updated in place so nothing jumps.
 
 import { api } from './api.js';
-import { h, s, replace, fmtNumber, fmtRelative, fmtTime, fmtDateTime, parseDate, uid } from './dom.js';
-import { badge, button, emptyState, linkButton, pageHeader, skeleton } from './ui.js';
+import { h, replace, s, uid } from './dom.js';
+import { fmtDateTime, fmtNumber, fmtRelative, fmtTime, parseDate } from './format.js';
+import { badge, button, emptyState, linkButton, pageHeader, skeleton } from './widgets.js';
 
 const REFRESH_MS = 5000;
 
@@ -21,14 +22,29 @@ export function sparkline(values, { width = 150, height = 36 } = {}) {
   const bars = data.map((v, i) => {
     const bh = v > 0 ? Math.max(2, (v / max) * (height - 2)) : 1;
     return s('rect', {
-      x: (i * (bw + gap)).toFixed(2), y: (height - bh).toFixed(2), width: bw.toFixed(2), height: bh.toFixed(2),
-      rx: 1, class: [v > 0 ? 'spark-bar' : 'spark-zero', i === data.length - 1 && 'spark-current'],
+      x: (i * (bw + gap)).toFixed(2),
+      y: (height - bh).toFixed(2),
+      width: bw.toFixed(2),
+      height: bh.toFixed(2),
+      rx: 1,
+      class: [v > 0 ? 'spark-bar' : 'spark-zero', i === data.length - 1 && 'spark-current'],
     });
   });
-  return s('svg', {
-    class: ['sparkline', total === 0 && 'is-flat'], viewBox: `0 0 ${width} ${height}`, width, height,
-    role: 'img', 'aria-label': label, preserveAspectRatio: 'none', focusable: 'false',
-  }, s('title', {}, label), bars);
+  return s(
+    'svg',
+    {
+      class: ['sparkline', total === 0 && 'is-flat'],
+      viewBox: `0 0 ${width} ${height}`,
+      width,
+      height,
+      role: 'img',
+      'aria-label': label,
+      preserveAspectRatio: 'none',
+      focusable: 'false',
+    },
+    s('title', {}, label),
+    bars,
+  );
 }
 
 function stat(label, cls) {
@@ -44,22 +60,31 @@ function metricCard(m) {
   const rejected = stat('Rejected', 'num');
   const badges = h('span', { class: 'badges' });
   const spark = h('div', { class: 'spark-wrap' });
-  const el = h('li', { class: 'card live-card', 'aria-labelledby': titleId, dataset: { metric: m.metric_name } },
+  const el = h(
+    'li',
+    { class: 'card live-card', 'aria-labelledby': titleId, dataset: { metric: m.metric_name } },
     h('div', { class: 'card-head' }, h('h3', { id: titleId, class: 'mono break' }, m.metric_name), badges),
     spark,
-    h('dl', { class: 'stats' }, samples.el, series.el, lastSeen.el, rejected.el));
+    h('dl', { class: 'stats' }, samples.el, series.el, lastSeen.el, rejected.el),
+  );
   return {
     el,
     update(metric, now) {
-      replace(badges, badge(metric.metric_type, `type-${metric.metric_type}`),
-        metric.declared ? null : badge('undeclared', 'muted', 'Pushed from a server without a metric config'));
+      replace(
+        badges,
+        badge(metric.metric_type, `type-${metric.metric_type}`),
+        metric.declared ? null : badge('undeclared', 'muted', 'Pushed from a server without a metric config'),
+      );
       replace(spark, sparkline(metric.per_minute));
       samples.dd.textContent = fmtNumber(metric.samples);
       series.dd.textContent = fmtNumber(metric.series);
       const seen = parseDate(metric.last_seen);
-      replace(lastSeen.dd, seen
-        ? h('time', { datetime: seen.toISOString(), title: fmtDateTime(metric.last_seen) }, fmtRelative(metric.last_seen, now))
-        : h('span', { class: 'muted', title: 'Nothing arrived in the window' }, 'none yet'));
+      replace(
+        lastSeen.dd,
+        seen
+          ? h('time', { datetime: seen.toISOString(), title: fmtDateTime(metric.last_seen) }, fmtRelative(metric.last_seen, now))
+          : h('span', { class: 'muted', title: 'Nothing arrived in the window' }, 'none yet'),
+      );
       rejected.dd.textContent = fmtNumber(metric.rejected || 0);
       rejected.el.classList.toggle('is-bad', (metric.rejected || 0) > 0);
       el.classList.toggle('has-rejections', (metric.rejected || 0) > 0);
@@ -77,20 +102,42 @@ export function groupingKeyText(labels) {
 /** The tenant's Pushgateway API groups (jobs pushing with a client library), newest push first. */
 function groupsList(groups, now) {
   if (!groups.length) {
-    return h('p', { class: 'muted empty-inline' },
-      'No groups: jobs that push with a Prometheus client library (PUT/POST /metrics/job/…) appear here.');
+    return h(
+      'p',
+      { class: 'muted empty-inline' },
+      'No groups: jobs that push with a Prometheus client library (PUT/POST /metrics/job/…) appear here.',
+    );
   }
   const sorted = [...groups].sort((a, b) => String(b.last_push).localeCompare(String(a.last_push)));
-  return h('ul', { class: 'cards cards-grid', 'data-testid': 'groups' }, sorted.map((g) => {
-    const pushed = parseDate(g.last_push);
-    return h('li', { class: 'card group-card' },
-      h('h3', { class: 'mono break' }, groupingKeyText(g.labels)),
-      h('dl', { class: 'stats' },
-        h('div', {}, h('dt', {}, 'Series'), h('dd', { class: 'num' }, fmtNumber(g.series))),
-        h('div', {}, h('dt', {}, 'Last push'), h('dd', {}, pushed
-          ? h('time', { datetime: pushed.toISOString(), title: fmtDateTime(g.last_push) }, fmtRelative(g.last_push, now))
-          : h('span', { class: 'muted' }, 'never')))));
-  }));
+  return h(
+    'ul',
+    { class: 'cards cards-grid', 'data-testid': 'groups' },
+    sorted.map((g) => {
+      const pushed = parseDate(g.last_push);
+      return h(
+        'li',
+        { class: 'card group-card' },
+        h('h3', { class: 'mono break' }, groupingKeyText(g.labels)),
+        h(
+          'dl',
+          { class: 'stats' },
+          h('div', {}, h('dt', {}, 'Series'), h('dd', { class: 'num' }, fmtNumber(g.series))),
+          h(
+            'div',
+            {},
+            h('dt', {}, 'Last push'),
+            h(
+              'dd',
+              {},
+              pushed
+                ? h('time', { datetime: pushed.toISOString(), title: fmtDateTime(g.last_push) }, fmtRelative(g.last_push, now))
+                : h('span', { class: 'muted' }, 'never'),
+            ),
+          ),
+        ),
+      );
+    }),
+  );
 }
 
 export function renderLive(view) {
@@ -114,19 +161,36 @@ export function renderLive(view) {
   let lastData = null;
 
   view.append(
-    pageHeader('Live', 'What arrived in the last minutes, per metric. Refreshed every 5 seconds.',
-      h('div', { class: 'live-controls' },
-        h('p', { class: 'live-status' }, dot, statusText), pauseBtn, grafanaSlot)),
+    pageHeader(
+      'Live',
+      'What arrived in the last minutes, per metric. Refreshed every 5 seconds.',
+      h('div', { class: 'live-controls' }, h('p', { class: 'live-status' }, dot, statusText), pauseBtn, grafanaSlot),
+    ),
     errorSlot,
     h('section', { class: 'section', 'aria-labelledby': 'live-metrics-title' }, windowTitle, metricsBody),
-    h('section', { class: 'section', 'aria-labelledby': 'live-groups-title' },
+    h(
+      'section',
+      { class: 'section', 'aria-labelledby': 'live-groups-title' },
       h('h2', { id: 'live-groups-title' }, 'Pushgateway groups'),
-      h('p', { class: 'hint' }, 'Each job and grouping key pushed through the Pushgateway API, with its last push. A group leaves when it has not been pushed for the series TTL.'),
-      groupsBody),
-    h('section', { class: 'section', 'aria-labelledby': 'live-rej-title' },
+      h(
+        'p',
+        { class: 'hint' },
+        'Each job and grouping key pushed through the Pushgateway API, with its last push. A group leaves when it has not been pushed for the series TTL.',
+      ),
+      groupsBody,
+    ),
+    h(
+      'section',
+      { class: 'section', 'aria-labelledby': 'live-rej-title' },
       h('h2', { id: 'live-rej-title' }, 'Recent rejections'),
-      h('p', { class: 'hint' }, 'Refused items, one row per metric and reason with how many and the latest message; most recently seen first.'),
-      rejBody));
+      h(
+        'p',
+        { class: 'hint' },
+        'Refused items, one row per metric and reason with how many and the latest message; most recently seen first.',
+      ),
+      rejBody,
+    ),
+  );
 
   function setStatus() {
     const hidden = document.hidden;
@@ -142,9 +206,15 @@ export function renderLive(view) {
 
     if (data.grafana_url) {
       if (!grafanaSlot.firstChild || grafanaSlot.firstChild.getAttribute('href') !== data.grafana_url) {
-        replace(grafanaSlot, linkButton('Open Grafana', data.grafana_url, {
-          small: true, target: '_blank', rel: 'noopener noreferrer', 'aria-label': 'Open Grafana (opens in a new tab)',
-        }));
+        replace(
+          grafanaSlot,
+          linkButton('Open Grafana', data.grafana_url, {
+            small: true,
+            target: '_blank',
+            rel: 'noopener noreferrer',
+            'aria-label': 'Open Grafana (opens in a new tab)',
+          }),
+        );
       }
     } else {
       grafanaSlot.replaceChildren();
@@ -154,9 +224,14 @@ export function renderLive(view) {
     if (!metrics.length) {
       cards.clear();
       cardList.replaceChildren();
-      replace(metricsBody, emptyState(`Nothing arrived in the last ${minutes} minutes`,
-        'Paste the tracking snippet into your site, or push a sample with the curl example.',
-        linkButton('Get the code', '#/code', { kind: 'primary' })));
+      replace(
+        metricsBody,
+        emptyState(
+          `Nothing arrived in the last ${minutes} minutes`,
+          'Paste the tracking snippet into your site, or push a sample with the curl example.',
+          linkButton('Get the code', '#/code', { kind: 'primary' }),
+        ),
+      );
     } else {
       if (cardList.parentNode !== metricsBody) replace(metricsBody, cardList);
       const seen = new Set();
@@ -189,16 +264,46 @@ export function renderLive(view) {
     if (!rej.length) {
       replace(rejBody, h('p', { class: 'muted empty-inline' }, 'No rejected items in the window.'));
     } else {
-      replace(rejBody, h('ol', { class: 'rejections', 'data-testid': 'rejections' }, rej.map((r) => h('li', { class: 'rejection' },
-        h('div', { class: 'rejection-head' },
-          h('code', { class: 'mono break' }, r.metric_name || '(no name)'),
-          badge(r.code || 'rejected', 'bad'),
-          h('span', { class: 'rejection-count', 'data-testid': 'rejection-count', title: `${fmtNumber(r.count || 1)} refused`, 'aria-label': `${fmtNumber(r.count || 1)} refused` }, `×${fmtNumber(r.count || 1)}`),
-          r.last_seen ? h('time', { datetime: r.last_seen, title: `last ${fmtDateTime(r.last_seen)}`, class: 'muted' }, fmtRelative(r.last_seen, now)) : null),
-        h('p', { class: 'rejection-msg' }, r.message || ''),
-        (r.count || 1) > 1 && r.first_seen
-          ? h('p', { class: 'muted rejection-since' }, `first seen ${fmtRelative(r.first_seen, now)}`)
-          : null))));
+      replace(
+        rejBody,
+        h(
+          'ol',
+          { class: 'rejections', 'data-testid': 'rejections' },
+          rej.map((r) =>
+            h(
+              'li',
+              { class: 'rejection' },
+              h(
+                'div',
+                { class: 'rejection-head' },
+                h('code', { class: 'mono break' }, r.metric_name || '(no name)'),
+                badge(r.code || 'rejected', 'bad'),
+                h(
+                  'span',
+                  {
+                    class: 'rejection-count',
+                    'data-testid': 'rejection-count',
+                    title: `${fmtNumber(r.count || 1)} refused`,
+                    'aria-label': `${fmtNumber(r.count || 1)} refused`,
+                  },
+                  `×${fmtNumber(r.count || 1)}`,
+                ),
+                r.last_seen
+                  ? h(
+                      'time',
+                      { datetime: r.last_seen, title: `last ${fmtDateTime(r.last_seen)}`, class: 'muted' },
+                      fmtRelative(r.last_seen, now),
+                    )
+                  : null,
+              ),
+              h('p', { class: 'rejection-msg' }, r.message || ''),
+              (r.count || 1) > 1 && r.first_seen
+                ? h('p', { class: 'muted rejection-since' }, `first seen ${fmtRelative(r.first_seen, now)}`)
+                : null,
+            ),
+          ),
+        ),
+      );
     }
   }
 
@@ -215,8 +320,15 @@ export function renderLive(view) {
       draw(data);
     } catch (err) {
       if (stopped || err.code === 'unauthorized') return;
-      replace(errorSlot, h('p', { class: 'alert alert-error' },
-        `Could not refresh: ${err.message}`, lastData ? ' Showing the last data; retrying.' : ' Retrying.'));
+      replace(
+        errorSlot,
+        h(
+          'p',
+          { class: 'alert alert-error' },
+          `Could not refresh: ${err.message}`,
+          lastData ? ' Showing the last data; retrying.' : ' Retrying.',
+        ),
+      );
       if (!lastData) metricsBody.replaceChildren(); // drop the skeleton
     } finally {
       inFlight = false;

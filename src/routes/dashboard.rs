@@ -19,7 +19,6 @@ const FILES: &[(&str, &str, &[u8])] = files! {
     "api.js" => "text/javascript; charset=utf-8",
     "dom.js" => "text/javascript; charset=utf-8",
     "state.js" => "text/javascript; charset=utf-8",
-    "ui.js" => "text/javascript; charset=utf-8",
     "format.js" => "text/javascript; charset=utf-8",
     "forms.js" => "text/javascript; charset=utf-8",
     "dialogs.js" => "text/javascript; charset=utf-8",
