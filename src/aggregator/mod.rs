@@ -157,6 +157,16 @@ impl Aggregator {
         out
     }
 
+    /// The help text of family `name` when every one of its series is `tenant`'s: the text
+    /// came from that tenant then. A family shared with other tenants keeps the first help
+    /// any of them brought, which is not this tenant's to read.
+    pub fn own_help(&self, name: &str, tenant: UserId) -> Option<String> {
+        let state = self.state.lock();
+        let family = state.families.get(name)?;
+        let sole = family.series.keys().all(|k| k.tenant == tenant);
+        family.help.clone().filter(|_| sole)
+    }
+
     /// Whether `(name, kind)` conflicts with a family some tenant already pushes.
     pub fn live_conflict(
         &self,

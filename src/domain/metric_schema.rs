@@ -22,6 +22,9 @@ pub struct MetricSchema {
 }
 
 impl MetricSchema {
+    /// The help a family is exposed with when no one gave it one.
+    pub const DEFAULT_HELP: &'static str = "Custom metric pushed through pushgate.";
+
     /// A tenant's declared metric: its buckets and quantiles, or the defaults where it names
     /// none (an empty list names none).
     pub fn declared(

@@ -6,7 +6,7 @@
 pub mod delimited;
 
 use crate::aggregator::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
-use crate::domain::MetricKind;
+use crate::domain::{MetricKind, MetricSchema};
 use prometheus::proto::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile,
     Summary,
@@ -14,7 +14,6 @@ use prometheus::proto::{
 use prometheus::{Encoder, TextEncoder};
 
 pub const TENANT_LABEL: &str = "tenant";
-const DEFAULT_HELP: &str = "Custom metric pushed through pushgate.";
 
 fn label(name: &str, value: &str) -> LabelPair {
     let mut pair = LabelPair::default();
@@ -43,7 +42,11 @@ fn to_family(f: &FamilySnapshot, series: &[SeriesSnapshot]) -> MetricFamily {
 fn header(f: &FamilySnapshot) -> MetricFamily {
     let mut family = MetricFamily::default();
     family.set_name(f.name.clone());
-    family.set_help(f.help.clone().unwrap_or_else(|| DEFAULT_HELP.to_owned()));
+    family.set_help(
+        f.help
+            .clone()
+            .unwrap_or_else(|| MetricSchema::DEFAULT_HELP.to_owned()),
+    );
     family.set_field_type(metric_type(f.kind));
     family
 }

@@ -8,6 +8,7 @@ mod access;
 mod equivalence;
 mod isolation;
 mod limits;
+mod metadata;
 
 use crate::helpers::prometheus::{TestPrometheus, serde_urlencoded_pairs};
 use crate::helpers::pushgateway::free_port;

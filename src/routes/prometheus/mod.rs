@@ -3,6 +3,7 @@
 //! are parsed and rewritten (`query::tenant`), checked against the limits (`query::limits`)
 //! and forwarded (`query::client`); Prometheus's answer comes back unchanged.
 
+mod metadata;
 mod params;
 pub mod reader;
 
@@ -13,8 +14,6 @@ use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use params::Params;
 use reader::Reader;
-use serde_json::Value;
-use std::collections::HashSet;
 use std::time::Duration;
 
 /// Registers the endpoints under the scope `configure` wraps (`/prometheus/api/v1`).
@@ -40,7 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(labels)),
     )
     .route("/label/{name}/values", web::get().to(label_values))
-    .route("/metadata", web::get().to(metadata))
+    .route("/metadata", web::get().to(metadata::metadata))
     .route("/status/buildinfo", web::get().to(buildinfo));
 }
 
@@ -58,7 +57,9 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 }
 
 struct Read {
+    /// the reader's user id, as the `tenant` label holds it
     tenant: String,
+    user: crate::domain::UserId,
     params: Params,
     limits: QueryLimits,
 }
@@ -72,6 +73,7 @@ async fn begin(
     let params = Params::read(req, payload).await?;
     Ok(Read {
         tenant: reader.0.to_string(),
+        user: reader.0,
         params,
         limits: QueryLimits {
             max_range: state.settings.query.query_max_range,
@@ -211,58 +213,6 @@ pub async fn label_values(
             r.limits.timeout,
         )
         .await
-}
-
-/// Metadata is kept per metric name across all targets, not per series: only the names the
-/// tenant has series of are answered (a histogram's `x` for its `x_bucket`, …).
-pub async fn metadata(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    mut payload: web::Payload,
-) -> Result<HttpResponse, PromError> {
-    let r = begin(&req, &state, &mut payload).await?;
-    let timeout = r.limits.timeout;
-    let names_form = vec![("match[]".to_owned(), tenant_only_selector(&r.tenant))];
-    let (status, names) = state
-        .prometheus
-        .get_json("/api/v1/label/__name__/values", &names_form, timeout)
-        .await?;
-    if !status.is_success() {
-        return Ok(HttpResponse::build(status).json(names));
-    }
-    let own: HashSet<&str> = names["data"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let is_own = |metric: &str| {
-        own.contains(metric)
-            || ["_bucket", "_sum", "_count"]
-                .iter()
-                .any(|suffix| own.contains(format!("{metric}{suffix}").as_str()))
-    };
-    let (status, mut answer) = state
-        .prometheus
-        .get_json(
-            "/api/v1/metadata",
-            &r.params.passthrough(&["metric"]),
-            timeout,
-        )
-        .await?;
-    let limit = r
-        .params
-        .get("limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .filter(|l| *l > 0);
-    if let Some(data) = answer["data"].as_object_mut() {
-        let kept: serde_json::Map<String, Value> = data
-            .iter()
-            .filter(|(metric, _)| is_own(metric))
-            .take(limit.unwrap_or(usize::MAX))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        *data = kept;
-    }
-    Ok(HttpResponse::build(status).json(answer))
 }
 
 /// Prometheus's version, for clients (Grafana) that adapt to it; no tenant data.
