@@ -4,6 +4,8 @@
 //! retry state: a failed send is retried with exponential backoff and jitter using a *fresh*
 //! snapshot, so its next successful send carries the complete totals, while the other sinks
 //! keep their own pace. Sends to one sink never overlap (one loop, awaited).
+//! Over 300 lines: the per-sink due/retry decisions and the flush they drive are one state
+//! machine, read in one place.
 
 use crate::aggregator::Aggregator;
 use crate::checkpoint::{CheckpointError, CheckpointStore};

@@ -1,6 +1,7 @@
 /*
  * pushgate browser tracker (SPEC §6). Readable source: the server serves tracker.min.js, made
  * from this file by minify.mjs (`npm run minify`; commit both, CI checks they match).
+ * Over 300 lines: one file, served as one script (gzip ≤ 3,000 B).
  *
  * Served in three forms:
  *  - /api/v1/tracker.js?k=… and per-config generated code: the server replaces the config

@@ -8,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pushgate::aggregator::Aggregator;
-use pushgate::domain::{ApiKeyId, UserId, builtin};
+use pushgate::domain::{ApiKeyId, Scopes, UserId, builtin};
 use pushgate::exposition;
 use pushgate::ingest::credentials::{Caller, Pusher};
 use pushgate::ingest::live::LiveStats;
@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
         secret_hash: Vec::new(),
         allowed_origins: Vec::new(),
         expires_at: None,
+        scopes: Scopes::DEFAULT,
     });
     for caller in [Caller::Browser, Caller::Server] {
         let aggregator = Aggregator::new(limits.max_series_per_tenant);

@@ -1,6 +1,7 @@
 //! The aggregate itself, behind the handle's lock: every tenant's series by family, the names
 //! live families claim, the per-tenant series counts, the dedupe memory and the shared label
 //! sets. Everything here runs under that one lock, briefly.
+//! Over 300 lines: every change to the state, each small, next to the fields it keeps true.
 
 use super::apply::{Applied, Reason, Rejection, Sample};
 use super::dedupe::{BatchKey, Dedupe};

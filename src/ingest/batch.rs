@@ -8,6 +8,7 @@
 //!
 //! Duplicate keys keep the last value, and the first unknown key is the smallest in byte
 //! order, as the `Value` tree's `BTreeMap` did.
+//! Over 300 lines: the decoder's visitors and the borrowed types they fill belong together.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use smallvec::SmallVec;

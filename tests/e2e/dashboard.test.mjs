@@ -1,5 +1,6 @@
 // End-to-end test of the admin dashboard in headless Chromium against a real
 // stack started by harness.mjs (see there for the environment it needs).
+// Over 300 lines: one browser session walks the dashboard in order; each step needs the one before.
 //
 //   cd tests/e2e && npm ci && PUSHGATE_BIN=… PUSHGATE_TEST_ADMIN_URL=… npm test
 //

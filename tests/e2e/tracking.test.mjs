@@ -1,6 +1,7 @@
 // End-to-end test of the tracking code (SPEC §5.4, §6) in headless Chromium: a site on another
 // origin with the loader snippet (or per-config generated code) pasted in, a real pushgate,
 // Postgres and Pushgateway (harness.mjs), and the series read back from the Pushgateway.
+// Over 300 lines: one served site and one browser for every scenario, in order.
 //
 //   cd tests/e2e && npm ci && PUSHGATE_BIN=… PUSHGATE_TEST_ADMIN_URL=… node --test tracking.test.mjs
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # All of pushgate's operations checks, one after the other:
+#   house_rules.sh         no source file over 300 lines without a reason at its top
 #   promtool.sh            promtool check config / check rules / test rules
 #   check_files.mjs        compose, provisioning, dashboards, Dockerfile (static)
 #   dashboard_queries.mjs  every dashboard query against a real Prometheus scraping a
@@ -40,7 +41,7 @@ fi
 total_passed=0
 total_failed=0
 status=0
-for t in promtool.sh check_files.mjs dashboard_queries.mjs dev_script_test.sh rust_tools_test.sh; do
+for t in house_rules.sh promtool.sh check_files.mjs dashboard_queries.mjs dev_script_test.sh rust_tools_test.sh; do
   if [[ " ${OPS_SKIP:-} " == *" $t "* ]]; then echo "== $t: skipped"; continue; fi
   echo "== $t"
   started=$SECONDS

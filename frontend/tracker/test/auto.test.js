@@ -1,6 +1,7 @@
 'use strict';
 // Auto-tracking: page views (SPA too), path normalisation, load time, errors, web vitals,
 // time on page.
+// Over 300 lines: one test per auto-track rule, all sharing setup() below.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { createBrowser, makeConfig, tick, itemsNamed } = require('./fake_browser');

@@ -2,6 +2,7 @@
 // A small hand-made browser for the tracker tests: window, document, elements with event
 // capture/bubbling, location/history, performance + PerformanceObserver, fetch, sendBeacon and
 // fake timers. The library runs in a fresh vm context per browser, as it would in a page.
+// Over 300 lines: one small browser whose parts call each other.
 //
 // PUSHGATE_TRACKER_JS=path/to/copy.js runs the same tests against another build (e.g. a minified
 // copy; it must keep the config marker).

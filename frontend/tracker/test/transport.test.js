@@ -1,5 +1,6 @@
 'use strict';
 // Batching, batch ids, retries with backoff, the bounded queue, and beacons on page hide.
+// Over 300 lines: one test per transport rule, all sharing setup() below.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { createBrowser, makeConfig, ENDPOINT, tick } = require('./fake_browser');
