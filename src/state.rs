@@ -4,7 +4,8 @@ use crate::aggregator::Aggregator;
 use crate::auth::JwtKeys;
 use crate::db::Pool;
 use crate::ingest::live::LiveStats;
-use crate::ingest::registry::RegistryCache;
+use crate::ingest::pipeline::Pipeline;
+use crate::ingest::registry::{Registry, RegistryCache};
 use crate::own_metrics::OwnMetrics;
 use crate::settings::Settings;
 use crate::sinks::Sinks;
@@ -30,6 +31,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The ingest pipeline over this state, judging against `registry` (one request's view).
+    pub fn pipeline<'a>(&'a self, registry: &'a Registry) -> Pipeline<'a> {
+        Pipeline {
+            registry,
+            aggregator: &self.aggregator,
+            live: &self.live,
+            metrics: &self.metrics,
+            limits: &self.settings.limits,
+        }
+    }
+
     /// Reloads the registry after a change made through this instance, so the very next
     /// push sees it. A failure is logged: the periodic refresh will catch up.
     pub async fn registry_changed(&self) {

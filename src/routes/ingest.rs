@@ -2,11 +2,11 @@
 //! the registry, reads the body within its limit, and maps what `ingest::pipeline` answers to
 //! HTTP; the forwarder pushes the aggregate later.
 
+use super::intake::count;
 use crate::error::ApiError;
 use crate::extract::read_limited;
 use crate::ingest::credentials::authenticate;
 use crate::ingest::outcome::{BatchOutcome, BatchRefused};
-use crate::ingest::pipeline::Pipeline;
 use crate::state::AppState;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -28,19 +28,12 @@ pub async fn push_metrics(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let result = ingest(&req, &state, &mut payload).await;
-    let outcome_label = match &result {
-        Ok(o) if o.duplicate => "duplicate",
-        Ok(o) if o.accepted == 0 => "rejected",
-        Ok(o) if o.rejected > 0 => "partial",
-        Ok(_) => "accepted",
-        Err(ApiError::Unauthorized(_) | ApiError::Forbidden(_)) => "unauthorized",
-        Err(_) => "invalid",
-    };
-    state
-        .metrics
-        .ingest_requests
-        .with_label_values(&[outcome_label])
-        .inc();
+    count(&state, &result, |o| match o {
+        o if o.duplicate => "duplicate",
+        o if o.accepted == 0 => "rejected",
+        o if o.rejected > 0 => "partial",
+        _ => "accepted",
+    });
     let outcome = result?;
     if outcome.accepted == 0 {
         return Err(ApiError::Unprocessable {
@@ -80,13 +73,7 @@ async fn ingest(
         .insert(pusher.key.id);
 
     let body = read_limited(req, payload, state.settings.limits.max_body_bytes).await?;
-    let pipeline = Pipeline {
-        registry: &registry,
-        aggregator: &state.aggregator,
-        live: &state.live,
-        metrics: &state.metrics,
-        limits: &state.settings.limits,
-    };
+    let pipeline = state.pipeline(&registry);
     pipeline
         .ingest_json(&pusher, &body)
         .map_err(|BatchRefused { code, message }| ApiError::BadRequest { code, message })

@@ -43,10 +43,15 @@ pub async fn read_body(
     content_encoding::decode(encoding, &body, limit)
 }
 
-/// Counts the request in `pushgate_ingest_requests_total{outcome}`.
-pub fn count<T>(state: &AppState, result: &Result<T, ApiError>) {
+/// Counts the request in `pushgate_ingest_requests_total{outcome}`: a success as
+/// `succeeded` names it (`accepted`, `partial`, …), a refusal as `unauthorized` or `invalid`.
+pub fn count<T>(
+    state: &AppState,
+    result: &Result<T, ApiError>,
+    succeeded: impl FnOnce(&T) -> &'static str,
+) {
     let outcome = match result {
-        Ok(_) => "accepted",
+        Ok(done) => succeeded(done),
         Err(ApiError::Unauthorized(_) | ApiError::Forbidden(_)) => "unauthorized",
         Err(_) => "invalid",
     };

@@ -6,7 +6,6 @@
 use super::intake::{count, header, read_body, server_pusher};
 use crate::error::ApiError;
 use crate::ingest::otlp::Encoding;
-use crate::ingest::pipeline::Pipeline;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -22,7 +21,7 @@ pub async fn export_metrics(
         Ok(encoding) => handle(&req, &state, &mut payload, encoding).await,
         Err(e) => Err(e),
     };
-    count(&state, &result);
+    count(&state, &result, |_| "accepted");
     result.unwrap_or_else(|e| e.otlp_response(protobuf))
 }
 
@@ -37,13 +36,7 @@ async fn handle(
     let _enter = span.enter();
     let body = read_body(req, state, payload).await?;
     let registry = state.registry.current();
-    let pipeline = Pipeline {
-        registry: &registry,
-        aggregator: &state.aggregator,
-        live: &state.live,
-        metrics: &state.metrics,
-        limits: &state.settings.limits,
-    };
+    let pipeline = state.pipeline(&registry);
     let response = pipeline.ingest_otlp(&pusher, encoding, &body)?;
     Ok(HttpResponse::Ok()
         .content_type(encoding.content_type())

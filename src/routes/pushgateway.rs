@@ -6,7 +6,6 @@
 use super::intake::{count, header, read_body, server_pusher};
 use crate::aggregator::GroupMode;
 use crate::error::ApiError;
-use crate::ingest::pipeline::Pipeline;
 use crate::ingest::pushgateway::GroupingKey;
 use crate::ingest::pushgateway::pipeline::GroupRefused;
 use crate::state::AppState;
@@ -23,7 +22,7 @@ pub async fn push_group(
     mut payload: web::Payload,
 ) -> HttpResponse {
     let result = handle(&req, &state, &mut payload).await;
-    count(&state, &result);
+    count(&state, &result, |_| "accepted");
     match result {
         Ok(response) => response,
         Err(e) => {
@@ -55,13 +54,7 @@ async fn handle(
     let span = tracing::debug_span!("push_group", tenant = %pusher.key.user_id, key_id = %pusher.key.id, job = key.job());
     let _enter = span.enter();
     let registry = state.registry.current();
-    let pipeline = Pipeline {
-        registry: &registry,
-        aggregator: &state.aggregator,
-        live: &state.live,
-        metrics: &state.metrics,
-        limits,
-    };
+    let pipeline = state.pipeline(&registry);
     let mode = match *req.method() {
         Method::PUT => GroupMode::Replace,
         Method::POST => GroupMode::Merge,

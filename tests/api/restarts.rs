@@ -3,9 +3,8 @@
 use crate::helpers::binary::{self, Stack, wait_healthy};
 use crate::helpers::load;
 use crate::helpers::pushgateway::TestPushgateway;
-use crate::helpers::{Key, eventually, exposition};
+use crate::helpers::{eventually, exposition};
 use rand::RngExt;
-use serde_json::json;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -31,25 +30,6 @@ fn signal(child: &Child, sig: &str) {
         .unwrap();
 }
 
-async fn push_n(url: &str, key: &str, secret: &str, n: usize) -> f64 {
-    let client = reqwest::Client::new();
-    for _ in 0..n {
-        let r = client
-            .post(format!("{url}/api/v1/metrics"))
-            .header("X-API-Key", key)
-            .header("X-API-Secret", secret)
-            .body(
-                json!({"metrics": [{"name": "jobs_total", "type": "counter", "value": 1}]})
-                    .to_string(),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    }
-    n as f64
-}
-
 async fn pgw_value(pgw: &TestPushgateway) -> Option<f64> {
     exposition::find(
         &pgw.metrics_text().await,
@@ -58,30 +38,13 @@ async fn pgw_value(pgw: &TestPushgateway) -> Option<f64> {
     )
 }
 
-async fn signup(url: &str) -> (String, String) {
-    let r: serde_json::Value = reqwest::Client::new()
-        .post(format!("{url}/api/v1/auth/signup"))
-        .header("Content-Type", "application/json")
-        .body(json!({"email": "restart@example.com", "password": "long enough"}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        r["api_key"]["api_key"].as_str().unwrap().to_owned(),
-        r["api_key"]["api_secret"].as_str().unwrap().to_owned(),
-    )
-}
-
 #[tokio::test]
 async fn sigterm_makes_a_final_push_and_counters_continue_after_restart() {
     let Stack { db, pgw, port } = Stack::new().await;
     let mut server = start(&db.url, &pgw.url, port);
     wait_healthy(&server.url).await;
-    let (key, secret) = signup(&server.url).await;
-    let first = push_n(&server.url, &key, &secret, 200).await;
+    let (_, key) = binary::signup(&server.url, "restart@example.com").await;
+    let first = binary::push_jobs(&server.url, &key, 200).await;
 
     let stopping = Instant::now();
     signal(&server.child, "-TERM");
@@ -102,7 +65,7 @@ async fn sigterm_makes_a_final_push_and_counters_continue_after_restart() {
 
     let server = start(&db.url, &pgw.url, port);
     wait_healthy(&server.url).await;
-    let more = push_n(&server.url, &key, &secret, 50).await;
+    let more = binary::push_jobs(&server.url, &key, 50).await;
     eventually(
         Duration::from_secs(10),
         "the counter to continue",
@@ -127,12 +90,7 @@ async fn sigkill_under_steady_load_loses_at_most_one_checkpoint_interval() {
     let Stack { db, pgw, port } = Stack::new().await;
     let mut server = start(&db.url, &pgw.url, port);
     wait_healthy(&server.url).await;
-    let (public, secret) = signup(&server.url).await;
-    let key = Key {
-        id: String::new(),
-        public,
-        secret,
-    };
+    let (_, key) = binary::signup(&server.url, "restart@example.com").await;
     let load = load::steady(&server.url, &key, "jobs_total", PACE);
     // Several checkpoints under load first, then the kill anywhere in a cycle (0-1.25 s after a
     // push was seen, chosen at random each run): between a checkpoint and its push at times.

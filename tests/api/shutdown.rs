@@ -10,23 +10,6 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-async fn signup(url: &str) -> (String, String) {
-    let r: Value = reqwest::Client::new()
-        .post(format!("{url}/api/v1/auth/signup"))
-        .header("Content-Type", "application/json")
-        .body(json!({"email": "stop@example.com", "password": "long enough"}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        r["api_key"]["api_key"].as_str().unwrap().to_owned(),
-        r["api_key"]["api_secret"].as_str().unwrap().to_owned(),
-    )
-}
-
 async fn push(client: &reqwest::Client, url: &str, key: &(String, String), body: String) -> Value {
     let r = client
         .post(format!("{url}/api/v1/metrics"))
@@ -66,7 +49,8 @@ async fn a_key_used_right_before_sigterm_has_its_last_use_recorded() {
         .spawn()
         .unwrap();
     wait_healthy(&url).await;
-    let key = signup(&url).await;
+    let (_, key) = binary::signup(&url, "stop@example.com").await;
+    let key = (key.public, key.secret);
     let used = "SELECT count(*) AS n FROM api_keys WHERE last_used_at IS NOT NULL";
     assert_eq!(db.query_i64(used), 0);
     let batch = json!({"metrics": [{"name": "jobs_total", "type": "counter", "value": 1}]});
@@ -110,7 +94,8 @@ async fn a_million_series_with_a_hanging_pushgateway_exit_within_10_s_checkpoint
         .spawn()
         .unwrap();
     wait_healthy(&url).await;
-    let key = signup(&url).await;
+    let (_, key) = binary::signup(&url, "stop@example.com").await;
+    let key = (key.public, key.secret);
 
     let filling = Instant::now();
     let client = reqwest::Client::new();

@@ -6,6 +6,7 @@ use crate::auth::credentials::secret_matches;
 use crate::domain::{Scope, UserId};
 use crate::error::ApiError;
 use crate::extract::{AuthUser, access_token};
+use crate::ingest::credentials::basic_auth;
 use crate::ingest::registry::Registry;
 use crate::query::error::PromError;
 use crate::state::AppState;
@@ -15,7 +16,6 @@ use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_web::dev::ServiceRequest;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use actix_web::{http::header, web};
-use base64::Engine;
 
 /// The tenant a read is scoped to.
 #[derive(Clone, Copy, Debug)]
@@ -24,16 +24,7 @@ pub struct Reader(pub UserId);
 /// `Authorization: Basic base64(user:password)`, if the request carries it.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, password) = text.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
+    basic_auth(value)
 }
 
 /// A key + secret that may read: the key's owner, or why not.

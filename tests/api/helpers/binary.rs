@@ -2,9 +2,9 @@
 //! one place for the settings such a server runs with (fast bcrypt, 1 s flushes, rate limits
 //! off), so the tests only say what differs.
 
-use super::eventually;
 use super::postgres::TestDb;
 use super::pushgateway::{TestPushgateway, free_port};
+use super::{Key, eventually};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -88,4 +88,43 @@ pub async fn wait_healthy(base: &str) {
             .map(|_| ())
     })
     .await;
+}
+
+/// Signs `email` up on a running binary at `base`: the new user's id and its first key.
+pub async fn signup(base: &str, email: &str) -> (String, Key) {
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&serde_json::json!({"email": email, "password": "long enough"}))
+        .send()
+        .await
+        .expect("the sign-up is answered")
+        .json()
+        .await
+        .expect("the sign-up answers JSON");
+    let text = |v: &serde_json::Value| v.as_str().expect("a sign-up field").to_owned();
+    let key = Key {
+        id: text(&r["api_key"]["id"]),
+        public: text(&r["api_key"]["api_key"]),
+        secret: text(&r["api_key"]["api_secret"]),
+    };
+    (text(&r["user"]["id"]), key)
+}
+
+/// Pushes `jobs_total` +1 `n` times, one request each, every one acknowledged (200); `n`.
+pub async fn push_jobs(base: &str, key: &Key, n: usize) -> f64 {
+    let client = reqwest::Client::new();
+    let body =
+        serde_json::json!({"metrics": [{"name": "jobs_total", "type": "counter", "value": 1}]});
+    for _ in 0..n {
+        let r = client
+            .post(format!("{base}/api/v1/metrics"))
+            .header("X-API-Key", &key.public)
+            .header("X-API-Secret", &key.secret)
+            .json(&body)
+            .send()
+            .await
+            .expect("the push is answered");
+        assert_eq!(r.status(), 200);
+    }
+    n as f64
 }

@@ -3,7 +3,6 @@
 
 use crate::helpers::binary::{self, Stack, wait_healthy};
 use crate::helpers::{eventually, exposition};
-use serde_json::json;
 use std::process::Command;
 use std::time::Duration;
 
@@ -25,20 +24,8 @@ async fn a_group_is_still_replaced_whole_after_a_restart() {
     let mut server = serve();
     wait_healthy(&url).await;
     let client = reqwest::Client::new();
-    let signup: serde_json::Value = client
-        .post(format!("{url}/api/v1/auth/signup"))
-        .header("Content-Type", "application/json")
-        .body(json!({"email": "groups@example.com", "password": "long enough"}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let (key, secret) = (
-        signup["api_key"]["api_key"].as_str().unwrap().to_owned(),
-        signup["api_key"]["api_secret"].as_str().unwrap().to_owned(),
-    );
+    let (_, signed_up) = binary::signup(&url, "groups@example.com").await;
+    let (key, secret) = (signed_up.public, signed_up.secret);
     let put = |body: &'static str| {
         client
             .put(format!("{url}/metrics/job/nightly"))

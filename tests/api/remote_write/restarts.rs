@@ -4,8 +4,7 @@
 
 use super::Receiver;
 use crate::helpers::binary::{self, Stack, wait_healthy};
-use crate::helpers::{Key, eventually, load};
-use serde_json::json;
+use crate::helpers::{eventually, load};
 use std::process::{Child, Command};
 use std::time::Duration;
 
@@ -31,44 +30,6 @@ fn signal(child: &Child, sig: &str) {
         .unwrap();
 }
 
-async fn signup(url: &str) -> (String, Key) {
-    let r: serde_json::Value = reqwest::Client::new()
-        .post(format!("{url}/api/v1/auth/signup"))
-        .header("Content-Type", "application/json")
-        .body(json!({"email": "rw-restart@example.com", "password": "long enough"}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
-    let key = Key {
-        id: text(&r["api_key"]["id"]),
-        public: text(&r["api_key"]["api_key"]),
-        secret: text(&r["api_key"]["api_secret"]),
-    };
-    (text(&r["user"]["id"]), key)
-}
-
-async fn push_n(url: &str, key: &Key, n: usize) {
-    let client = reqwest::Client::new();
-    for _ in 0..n {
-        let r = client
-            .post(format!("{url}/api/v1/metrics"))
-            .header("X-API-Key", &key.public)
-            .header("X-API-Secret", &key.secret)
-            .body(
-                json!({"metrics": [{"name": "jobs_total", "type": "counter", "value": 1}]})
-                    .to_string(),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    }
-}
-
 #[tokio::test]
 async fn sigterm_sends_everything_and_counters_continue_after_restart() {
     let receiver = Receiver::prometheus().await;
@@ -76,8 +37,8 @@ async fn sigterm_sends_everything_and_counters_continue_after_restart() {
     let url = format!("http://127.0.0.1:{}", stack.port);
     let mut child = start(&stack, &receiver);
     wait_healthy(&url).await;
-    let (tenant, key) = signup(&url).await;
-    push_n(&url, &key, 150).await;
+    let (tenant, key) = binary::signup(&url, "rw-restart@example.com").await;
+    binary::push_jobs(&url, &key, 150).await;
     signal(&child, "-TERM");
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
@@ -90,7 +51,7 @@ async fn sigterm_sends_everything_and_counters_continue_after_restart() {
 
     let mut child = start(&stack, &receiver);
     wait_healthy(&url).await;
-    push_n(&url, &key, 30).await;
+    binary::push_jobs(&url, &key, 30).await;
     eventually(WAIT, "the counter to continue", || async {
         (receiver.value(&promql).await == Some(180.0)).then_some(())
     })
@@ -110,7 +71,7 @@ async fn sigkill_never_leaves_the_receiver_ahead_of_the_checkpoint() {
     let url = format!("http://127.0.0.1:{}", stack.port);
     let mut child = start(&stack, &receiver);
     wait_healthy(&url).await;
-    let (tenant, key) = signup(&url).await;
+    let (tenant, key) = binary::signup(&url, "rw-restart@example.com").await;
     let promql = format!("jobs_total{{tenant=\"{tenant}\"}}");
     let steady = load::steady(&url, &key, "jobs_total", Duration::from_millis(10));
     eventually(WAIT, "several flushes under load", || async {
@@ -127,7 +88,7 @@ async fn sigkill_never_leaves_the_receiver_ahead_of_the_checkpoint() {
 
     let mut child = start(&stack, &receiver);
     wait_healthy(&url).await;
-    push_n(&url, &key, 10).await;
+    binary::push_jobs(&url, &key, 10).await;
     // after the restart the receiver gets the restored total plus the new increments; had it
     // held a value ahead of the checkpoint, the counter would go down (a reset)
     let after = eventually(WAIT, "the restarted instance to send", || async {
