@@ -282,3 +282,7 @@ impl ApiError {
         response.set_body(actix_web::body::BoxBody::new(body))
     }
 }
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

@@ -119,6 +119,38 @@ async fn prometheus_client_pushes_replace_add_and_delete_a_group() {
     pushgateway_lacks(&app, &a, "pushgate_group_push_time_seconds").await;
 }
 
+/// prometheus_client writes a job or grouping value with a `/` in base64
+/// (`/metrics/job@base64/…/path@base64/…`) and an empty one as `@base64/=`: the same group as
+/// the plain path names, with the decoded values as labels; an empty value is no label.
+#[tokio::test]
+async fn prometheus_client_base64_grouping_keys_are_decoded() {
+    let app = spawn_app().await;
+    let a = app.signup().await;
+    let key = json!({"path": "/var/lib/db", "shard": ""});
+    let rows = |v: f64| json!([{"type": "counter", "name": "rows", "value": v}]);
+    client_push_with(&app, &a, "push", "backup/daily", key.clone(), rows(4.0)).await;
+    let labels = [
+        ("tenant", a.user_id.as_str()),
+        ("exported_job", "backup/daily"),
+        ("path", "/var/lib/db"),
+    ];
+    app.pushgateway_shows("rows_total", &labels, 4.0).await;
+    let samples = samples_of(&app, &a, "rows_total").await;
+    assert_eq!(samples.len(), 1, "{samples:?}");
+    assert_eq!(
+        samples[0].label("shard"),
+        None,
+        "an empty value is no label"
+    );
+
+    // the same group again: replaced, not a second one
+    client_push_with(&app, &a, "push", "backup/daily", key.clone(), rows(6.0)).await;
+    app.pushgateway_shows("rows_total", &labels, 6.0).await;
+    assert_eq!(samples_of(&app, &a, "rows_total").await.len(), 1);
+    client_push_with(&app, &a, "delete", "backup/daily", key, json!([])).await;
+    pushgateway_lacks(&app, &a, "rows_total").await;
+}
+
 #[tokio::test]
 async fn groups_are_per_tenant_and_per_grouping_key() {
     let app = spawn_app().await;
