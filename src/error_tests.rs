@@ -42,7 +42,7 @@ fn unavailable_is_503_with_retry_after_and_status_14_in_both_encodings() {
     let (status, retry_after, content_type, body) = parts(&error, false);
     assert_eq!((status, content_type.as_str()), (503, "application/json"));
     assert!(retry_after.is_some());
-    let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    let json: Value = serde_json::from_slice(&body).expect("JSON");
     assert_eq!(json["code"], 14);
 }
 
