@@ -131,7 +131,8 @@ async function stopProc(proc, graceMs = 15_000) {
 
 /**
  * Start Pushgateway, Prometheus (scraping it every second) and pushgate. Resolves
- *   {baseUrl, pushgatewayUrl, prometheusUrl, stop(), logs()}
+ *   {baseUrl, pushgatewayUrl, prometheusUrl, stopPrometheus(), stop(), logs()}
+ * (stopPrometheus: for the read path's "Prometheus is down" answers; ingestion goes on)
  */
 export async function startStack() {
   const missing = ['PUSHGATE_BIN', 'PUSHGATE_TEST_ADMIN_URL'].filter((v) => !process.env[v]);
@@ -224,6 +225,7 @@ export async function startStack() {
       baseUrl,
       pushgatewayUrl,
       prometheusUrl,
+      stopPrometheus: () => stopProc(prom),
       stop,
       logs: async () => `--- pushgate ---\n${await tail(server.logPath, 80)}\n--- pushgateway ---\n${await tail(pgw.logPath, 20)}`,
     };

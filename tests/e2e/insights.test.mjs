@@ -238,4 +238,37 @@ describe('charts from the tenant-scoped Prometheus API', { skip: skipReason() ||
     assert.equal(res.status, 400);
     assert.equal(res.body.errorType, 'bad_data');
   });
+
+  test('a new account is told what to do; with Prometheus down the charts say so and pushes go on', async () => {
+    const base = stack.baseUrl;
+    const email = `empty-${randomBytes(4).toString('hex')}@example.com`;
+    assert.equal((await call(base, 'POST', '/auth/signup', { body: { email, password: PASSWORD } })).status, 201);
+    const context = await browser.newContext({ viewport: DESKTOP, baseURL: base });
+    const fresh = await context.newPage();
+    fresh.setDefaultTimeout(20_000);
+    fresh.on('pageerror', (err) => pageErrors.push(String(err?.stack || err)));
+    await fresh.goto(`${base}/#/signin`);
+    await fresh.getByLabel('Email', { exact: true }).fill(email);
+    await fresh.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await fresh.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await fresh.locator('main h1', { hasText: 'API keys' }).waitFor();
+    await fresh.getByRole('link', { name: 'Insights' }).click();
+    const empty = fresh.getByText('No data for page views in this range yet');
+    await empty.waitFor();
+    assert.match(await fresh.locator('main').textContent(), /Paste the tracking snippet into your site, or push with curl/);
+    const snippet = fresh.getByRole('link', { name: 'Get the snippet or a curl command' }).first();
+    assert.equal(await snippet.getAttribute('href'), '#/code');
+    await context.close();
+
+    // Prometheus stops: the read path answers 503 in Prometheus's shape, the page says what is
+    // wrong instead of drawing nothing, and ingestion never depends on it
+    await stack.stopPrometheus();
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.locator('main h1', { hasText: 'API keys' }).waitFor();
+    await page.getByRole('link', { name: 'Insights' }).click();
+    await page.getByText(/Charts are unavailable/).first().waitFor();
+    const push = await call(base, 'POST', '/metrics', { headers: { 'x-api-key': owner.key, 'x-api-secret': owner.secret }, body: { metrics: [{ name: 'cart_items', type: 'gauge', value: 43 }] } });
+    assert.equal(push.status, 200, JSON.stringify(push.json));
+    assert.deepEqual(pageErrors, []);
+  });
 });
