@@ -4,7 +4,7 @@
 
 use super::{pushgateway_lacks, samples_of};
 use crate::helpers::prometheus::TestPrometheus;
-use crate::helpers::{Account, TestApp, clients, eventually, spawn_app};
+use crate::helpers::{Account, TestApp, clients, eventually, spawn_app, spawn_app_with};
 use prometheus::{Encoder, ProtobufEncoder};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -149,6 +149,45 @@ async fn prometheus_client_base64_grouping_keys_are_decoded() {
     assert_eq!(samples_of(&app, &a, "rows_total").await.len(), 1);
     client_push_with(&app, &a, "delete", "backup/daily", key, json!([])).await;
     pushgateway_lacks(&app, &a, "rows_total").await;
+}
+
+/// The Pushgateway keeps a group forever; pushgate lets it go after `PUSHGATE_SERIES_TTL`
+/// without a push, with all its series and its push time, while a group pushed again stays.
+#[tokio::test]
+async fn groups_not_pushed_for_the_ttl_leave_the_pushgateway() {
+    let app = spawn_app_with(|s| s.series_ttl = Duration::from_secs(3)).await;
+    let a = app.signup().await;
+    let rows = |v: f64| json!([{"type": "counter", "name": "rows", "value": v}]);
+    client_push(&app, &a, "push", "stale", rows(1.0)).await;
+    client_push(&app, &a, "push", "fresh", rows(2.0)).await;
+    let t = a.user_id.as_str();
+    app.pushgateway_shows(
+        "rows_total",
+        &[("tenant", t), ("exported_job", "stale")],
+        1.0,
+    )
+    .await;
+    // "fresh" is pushed again every second; "stale" never
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        client_push(&app, &a, "push", "fresh", rows(2.0)).await;
+        let jobs: Vec<String> = samples_of(&app, &a, "rows_total")
+            .await
+            .iter()
+            .filter_map(|s| s.label("exported_job").map(str::to_owned))
+            .collect();
+        if jobs == ["fresh"] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stale group stayed: {jobs:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let push_times = samples_of(&app, &a, "pushgate_group_push_time_seconds").await;
+    assert_eq!(push_times.len(), 1, "{push_times:?}");
+    assert_eq!(push_times[0].label("exported_job"), Some("fresh"));
 }
 
 #[tokio::test]
