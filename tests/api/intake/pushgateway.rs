@@ -1,6 +1,7 @@
 //! The Pushgateway push API with Python's `prometheus_client` (and a Go-style protobuf body):
 //! the values appear in the real Pushgateway under the tenant, a push replaces them, a
 //! `pushadd` replaces only its families, a delete removes the group.
+//! Over 300 lines: one scenario per Pushgateway rule a client library relies on, each small.
 
 use super::{pushgateway_lacks, samples_of};
 use crate::helpers::prometheus::TestPrometheus;
