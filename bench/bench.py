@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -256,7 +257,11 @@ def postgres_binary():
 
 def installed(crate):
     """The version `cargo install` put in place (gravel-gateway --version prints none)."""
-    listing = subprocess.run(["cargo", "install", "--list"], capture_output=True, text=True).stdout
+    try:
+        listing = subprocess.run(["cargo", "install", "--list"], capture_output=True, text=True,
+                                 timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
     found = re.search(rf"^{re.escape(crate)} (v\S+):", listing, re.M)
     return f"{crate} {found.group(1)}" if found else "?"
 
@@ -288,8 +293,8 @@ def main(argv):
     procs = Procs(workdir)
     started = time.monotonic()
     load_before = open("/proc/loadavg").read().split()[:3]
+    b = Bench(args, procs, workdir)
     try:
-        b = Bench(args, procs, workdir)
         database_url = procs.postgres()
         pgw, pgw_port = procs.pushgateway("pushgateway")
         proc, port = procs.pushgate("pushgate", PUSHGATE, database_url, pgw_port, "bench")
@@ -310,10 +315,19 @@ def main(argv):
             b.memory(database_url, tenants)
         if "remote_write" in parts:
             remote_write.run(b, PUSHGATE, database_url, tenants)
+    except Exception as e:  # the rows measured so far still print, with what stopped the run
+        failed = e
+        traceback.print_exc()
+        b.row("error", "the run stopped", type(e).__name__, str(e)[:300])
+    else:
+        failed = None
     finally:
         procs.stop_all()
     load_after = open("/proc/loadavg").read().split()[:3]
     print_table(b.rows, args, time.monotonic() - started, load_before, load_after)
+    if failed is not None:
+        print(f"\nthe run stopped early; its logs are kept in {workdir}", file=sys.stderr)
+        raise SystemExit(1)
     shutil.rmtree(workdir, ignore_errors=True)
 
 
