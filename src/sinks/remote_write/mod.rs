@@ -9,6 +9,7 @@ mod encode;
 pub mod proto;
 mod send;
 mod settings;
+mod wire;
 
 pub use encode::{MAX_SERIES_PER_REQUEST, STALE_NAN};
 pub use settings::{ExtraHeaders, RemoteWriteSettings};
@@ -103,7 +104,7 @@ impl RemoteWriteSink {
                 tenant,
                 timeout: self.timeout,
             };
-            (batch.series, request.send(batch.body).await)
+            (batch.series, request.send(batch.body.into()).await)
         });
         let mut sends = sends.buffer_unordered(IN_FLIGHT);
         let mut first_error = None;
