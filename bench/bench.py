@@ -35,6 +35,12 @@ def parse_args(argv):
     ap.add_argument("--parts", default="ingestion,workers,flush,alternatives,memory,remote_write",
                     help="which parts to run, comma-separated "
                          "[ingestion,workers,flush,alternatives,memory,remote_write]")
+    ap.add_argument("--receivers", default="pushgateway,victoria,prometheus",
+                    help="remote_write part: which receivers, comma-separated "
+                         "[pushgateway,victoria,prometheus]")
+    ap.add_argument("--sizes", help="memory and remote_write parts: series, comma-separated "
+                                    "(multiples of the tenants: 1000, quick 100); "
+                                    "default 100000,1000000, quick 10000,100000")
     ap.add_argument("--flush-seconds", type=int,
                     help="seconds of load while the big state flushes; default 45, quick 10")
     a = ap.parse_args(argv)
@@ -44,7 +50,8 @@ def parse_args(argv):
     a.tenants = 100 if a.quick else 1000
     a.pg_groups = 300 if a.quick else 3000
     a.gravel_groups = 1000 if a.quick else 10000
-    a.sizes = (10_000, 100_000) if a.quick else (100_000, 1_000_000)
+    a.sizes = (tuple(int(n) for n in a.sizes.split(",")) if a.sizes
+               else (10_000, 100_000) if a.quick else (100_000, 1_000_000))
     return a
 
 

@@ -34,20 +34,24 @@ def wait_flush(log_path, sink, seen, series):
     return wait_until(f"a {sink} flush of {series} series", next_flush, timeout=300, every=0.2)
 
 
-def receivers(procs):
+def receivers(procs, which):
     """(label, sink name, the Pushgateway's port or None, pushgate's extra settings, query port
-    or None, the receiver's process), each started now and stopped after its rows."""
-    pgw, pgw_port = procs.pushgateway("rw-pushgateway")
-    yield "Pushgateway PUT", "pushgateway", pgw_port, {}, None, pgw
-    procs.stop(pgw)
-    vm, vm_port = procs.victoria("rw-victoria")
-    yield ("remote write into VictoriaMetrics", "remote_write", None,
-           {"PUSHGATE_REMOTE_WRITE_URL": f"http://127.0.0.1:{vm_port}/api/v1/write"}, vm_port, vm)
-    procs.stop(vm)
-    prom, prom_port = procs.prometheus_receiver("rw-prometheus")
-    yield ("remote write into Prometheus", "remote_write", None,
-           {"PUSHGATE_REMOTE_WRITE_URL": f"http://127.0.0.1:{prom_port}/api/v1/write"}, prom_port, prom)
-    procs.stop(prom)
+    or None, the receiver's process) of each receiver in `which`, each started now and stopped
+    after its rows."""
+    if "pushgateway" in which:
+        pgw, pgw_port = procs.pushgateway("rw-pushgateway")
+        yield "Pushgateway PUT", "pushgateway", pgw_port, {}, None, pgw
+        procs.stop(pgw)
+    if "victoria" in which:
+        vm, vm_port = procs.victoria("rw-victoria")
+        yield ("remote write into VictoriaMetrics", "remote_write", None,
+               {"PUSHGATE_REMOTE_WRITE_URL": f"http://127.0.0.1:{vm_port}/api/v1/write"}, vm_port, vm)
+        procs.stop(vm)
+    if "prometheus" in which:
+        prom, prom_port = procs.prometheus_receiver("rw-prometheus")
+        yield ("remote write into Prometheus", "remote_write", None,
+               {"PUSHGATE_REMOTE_WRITE_URL": f"http://127.0.0.1:{prom_port}/api/v1/write"}, prom_port, prom)
+        procs.stop(prom)
 
 
 def cpu_seconds(pid):
@@ -91,7 +95,7 @@ def stored_series(port, instance, expected, timeout=90):
 
 def run(bench, binary, database_url, tenants):
     a, procs = bench.a, bench.procs
-    for label, sink, pgw_port, env, query_port, receiver in receivers(procs):
+    for label, sink, pgw_port, env, query_port, receiver in receivers(procs, a.receivers.split(",")):
         instance = f"bench-rw-{sink}-{query_port or pgw_port}"
         name = f"pushgate-{instance}"
         log = os.path.join(bench.workdir, f"{name}.log")

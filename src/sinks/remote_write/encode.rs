@@ -3,7 +3,7 @@
 //! `_bucket`s with `le`, `_sum`, `_count`; a summary's quantiles, `_sum`, `_count`), with
 //! the same labels (`job="pushgate"`, `instance`, `tenant` and the series' own), sorted by
 //! name as remote write 1.0 requires, every sample stamped with the flush time. Requests hold
-//! at most `MAX_SERIES_PER_REQUEST` sample series, written straight into one reused buffer
+//! at most `Plan::max_series` sample series, written straight into one reused buffer
 //! (`wire.rs`: no label `String`s, no per-series `Vec`s) and snappy-compressed (block format)
 //! with one reused encoder.
 
@@ -15,9 +15,10 @@ use crate::exposition::TENANT_LABEL;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+/// Sample series per request at most, by default (`--remote-write-batch-series`).
 pub const MAX_SERIES_PER_REQUEST: usize = 5_000;
-/// Room for one request before it is compressed (about 150 bytes a sample series).
-const RAW_CAPACITY: usize = MAX_SERIES_PER_REQUEST * 192;
+/// Bytes one sample series takes before compression, about: what the buffer starts with.
+const RAW_BYTES_PER_SERIES: usize = 192;
 
 /// Prometheus's staleness marker: a NaN no arithmetic produces (`value.StaleNaN`).
 pub const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
@@ -42,6 +43,8 @@ pub struct Plan<'a> {
     pub instance: &'a str,
     /// one tenant per request
     pub per_tenant: bool,
+    /// sample series per request at most
+    pub max_series: usize,
 }
 
 /// What every sample series of one aggregate series shares, `__name__` aside: the labels it
@@ -51,6 +54,8 @@ struct Base<'a> {
     tenant: &'a str,
     /// sorted by name
     own: &'a [(Box<str>, Box<str>)],
+    /// the bytes they take (`wire::labels_len`)
+    own_len: usize,
 }
 
 /// `tenant` as the `tenant` label writes it (hyphenated), in `buf`.
@@ -129,7 +134,7 @@ impl Names {
     }
 }
 
-/// Collects sample series into requests of at most `MAX_SERIES_PER_REQUEST`, written straight
+/// Collects sample series into requests of at most `max_series`, written straight
 /// into one reused buffer (`wire`) and compressed with one reused snappy encoder.
 struct Batcher<'f> {
     timestamp: i64,
@@ -138,7 +143,10 @@ struct Batcher<'f> {
     raw: Vec<u8>,
     /// sample series in `raw`
     series: usize,
+    max_series: usize,
     snappy: snap::raw::Encoder,
+    /// what `snappy` writes into, reused
+    compressed: Vec<u8>,
     bounds: BoundTexts,
     emit: &'f mut dyn FnMut(Batch) -> bool,
     open: bool,
@@ -163,12 +171,12 @@ impl Batcher<'_> {
         wire::put_series(
             &mut self.raw,
             &mut fixed[..n],
-            base.own,
+            (base.own, base.own_len),
             value,
             self.timestamp,
         );
         self.series += 1;
-        if self.series >= MAX_SERIES_PER_REQUEST {
+        if self.series >= self.max_series {
             self.finish();
         }
     }
@@ -180,17 +188,20 @@ impl Batcher<'_> {
             self.raw.clear();
             return;
         }
-        let mut body = vec![0; snap::raw::max_compress_len(self.raw.len())];
+        // into the reused scratch buffer, then a body of the compressed size: no zeroing and
+        // no page faults of a worst-case-sized buffer per request
+        self.compressed
+            .resize(snap::raw::max_compress_len(self.raw.len()), 0);
         // Cannot fail but for sizes past `max_compress_len`'s limit (4 GiB).
-        let compressed = self.snappy.compress(&self.raw, &mut body);
+        let compressed = self.snappy.compress(&self.raw, &mut self.compressed);
         self.raw.clear();
-        match compressed {
-            Ok(n) => body.truncate(n),
+        let body = match compressed {
+            Ok(n) => self.compressed[..n].to_vec(),
             Err(e) => {
                 tracing::error!(error = %e, "could not compress a remote-write request");
                 return;
             }
-        }
+        };
         self.open = (self.emit)(Batch {
             tenant: self.tenant,
             body,
@@ -276,6 +287,7 @@ impl Batcher<'_> {
             instance,
             tenant: tenant_text(s.tenant, &mut text),
             own: &own,
+            own_len: wire::labels_len(&own),
         };
         self.value(names, &base, &s.value);
     }
@@ -288,6 +300,7 @@ impl Batcher<'_> {
             instance,
             tenant: tenant_text(r.tenant, &mut text),
             own: &own,
+            own_len: wire::labels_len(&own),
         };
         self.stale(&Names::of(&r.family), &base, &r.shape);
     }
@@ -329,9 +342,11 @@ pub fn encode(plan: &Plan<'_>, timestamp: i64, emit: &mut dyn FnMut(Batch) -> bo
     let mut batcher = Batcher {
         timestamp,
         tenant: None,
-        raw: Vec::with_capacity(RAW_CAPACITY),
+        raw: Vec::with_capacity(plan.max_series.min(50_000) * RAW_BYTES_PER_SERIES),
         series: 0,
+        max_series: plan.max_series.max(1),
         snappy: snap::raw::Encoder::new(),
+        compressed: Vec::new(),
         bounds: BoundTexts::default(),
         emit,
         open: true,

@@ -88,6 +88,7 @@ fn series_are_what_the_pushgateway_shows_with_sorted_labels() {
         removals: &[],
         instance: "web-1",
         per_tenant: false,
+        max_series: MAX_SERIES_PER_REQUEST,
     };
     let batches = run(&plan);
     assert_eq!(batches.len(), 1);
@@ -148,6 +149,7 @@ fn only_changed_series_and_markers_for_those_gone() {
         removals: &removals,
         instance: "i",
         per_tenant: false,
+        max_series: MAX_SERIES_PER_REQUEST,
     };
     let req = &run(&plan)[0].1;
     let stale: Vec<&TimeSeries> = req
@@ -181,6 +183,7 @@ fn tenant_mode_writes_one_tenant_per_request_and_batches_are_bounded() {
         removals: &[],
         instance: "i",
         per_tenant: true,
+        max_series: MAX_SERIES_PER_REQUEST,
     };
     let batches = run(&plan);
     let mut total = 0;
@@ -269,6 +272,7 @@ fn the_direct_encoding_is_exactly_the_expected_write_request() {
         removals: &removals,
         instance: "web-1",
         per_tenant: false,
+        max_series: MAX_SERIES_PER_REQUEST,
     };
     let t = tenant(1).to_string();
     let ts = |name: &str, extra: Option<(&str, &str)>, value: f64| {

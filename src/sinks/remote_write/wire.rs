@@ -49,17 +49,24 @@ fn field_len(message: usize) -> usize {
     1 + varint_len(message as u64) + message
 }
 
+/// The bytes `labels` take in a `TimeSeries`: what `put_series` wants as `own_len` (the same
+/// for every sample series of one aggregate series, so worked out once).
+pub fn labels_len(labels: &[(Box<str>, Box<str>)]) -> usize {
+    labels.iter().map(|(n, v)| field_len(label_len(n, v))).sum()
+}
+
 /// Appends one `TimeSeries` (as a field of `WriteRequest`) with one sample. Its labels: a
 /// few of the sink's own in `fixed` (`__name__`, `instance`, `job`, `tenant`, `le` or
-/// `quantile`; any order, sorted here) and the series' own in `own`, sorted by name (a
-/// `LabelSet`), written merged in name order as remote write 1.0 requires.
+/// `quantile`; any order, sorted here) and the series' own in `own` (`labels_len` bytes),
+/// sorted by name (a `LabelSet`), written merged in name order as remote write 1.0 requires.
 pub fn put_series(
     buf: &mut Vec<u8>,
     fixed: &mut [(&str, &str)],
-    own: &[(Box<str>, Box<str>)],
+    (own, own_len): (&[(Box<str>, Box<str>)], usize),
     value: f64,
     timestamp: i64,
 ) {
+    debug_assert_eq!(own_len, labels_len(own));
     // stable: equal names (which the sink never writes) keep their order, as prost would
     fixed.sort_by(|a, b| a.0.cmp(b.0));
     let sample = if value != 0.0 { 9 } else { 0 }
@@ -71,8 +78,8 @@ pub fn put_series(
     let series = fixed
         .iter()
         .map(|(n, v)| field_len(label_len(n, v)))
-        .chain(own.iter().map(|(n, v)| field_len(label_len(n, v))))
         .sum::<usize>()
+        + own_len
         + field_len(sample);
     buf.reserve(field_len(series));
     buf.push(0x0a);
@@ -136,8 +143,8 @@ mod tests {
             let mut refs: Vec<(&str, &str)> =
                 fixed.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
             let mut buf = Vec::new();
-            put_series(&mut buf, &mut refs, &own, value, timestamp);
-            put_series(&mut buf, &mut [], &[], value, timestamp);
+            put_series(&mut buf, &mut refs, (&own, labels_len(&own)), value, timestamp);
+            put_series(&mut buf, &mut [], (&[], 0), value, timestamp);
 
             let mut labels: Vec<Label> = fixed
                 .iter()
