@@ -15,8 +15,8 @@ import urllib.parse
 from procs import Http, wait_until
 
 # as in src/sinks/remote_write (MAX_SERIES_PER_REQUEST, IN_FLIGHT)
-REQUEST_SERIES = 5_000
-IN_FLIGHT = 4
+REQUEST_SERIES = 2_000
+IN_FLIGHT = 8
 
 
 def flush_lines(log_path, sink):

@@ -15,8 +15,10 @@ use crate::exposition::TENANT_LABEL;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-/// Sample series per request at most, by default (`--remote-write-batch-series`).
-pub const MAX_SERIES_PER_REQUEST: usize = 5_000;
+/// Sample series per request at most, by default (`--remote-write-batch-series`): chosen by
+/// measurement with `IN_FLIGHT` (docs/performance.md, "Remote write"); Prometheus's own
+/// `max_samples_per_send` default is the same.
+pub const MAX_SERIES_PER_REQUEST: usize = 2_000;
 /// Bytes one sample series takes before compression, about: what the buffer starts with.
 const RAW_BYTES_PER_SERIES: usize = 192;
 

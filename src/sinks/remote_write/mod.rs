@@ -25,8 +25,10 @@ use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Requests of one flush in flight at once, by default (`--remote-write-in-flight`).
-pub const IN_FLIGHT: usize = 4;
+/// Requests of one flush in flight at once, by default (`--remote-write-in-flight`): small
+/// requests, many at once, keep the receiver busy on every core while the next ones are
+/// encoded (docs/performance.md, "Remote write").
+pub const IN_FLIGHT: usize = 8;
 /// A full send (every series, changed or not) once the last one is this old: under the
 /// forwarder's one-minute floor, so that even with changes at every flush each series is
 /// re-sent within a minute and instant queries (5 minutes' lookback) keep finding it.
