@@ -134,5 +134,6 @@ def run(bench, binary, database_url, tenants):
         pgw = by.get("Pushgateway PUT")
         for label, ms in by.items():
             if label != "Pushgateway PUT" and pgw:
+                ratio = f"{pgw / ms:,.1f}x faster" if ms <= pgw else f"{ms / pgw:,.1f}x slower"
                 bench.row("remote write", f"{total:,} series: {label} vs the Pushgateway PUT",
-                          f"{pgw / ms:,.1f}x faster", "")
+                          ratio, "")
