@@ -49,9 +49,12 @@ fn field_len(message: usize) -> usize {
     1 + varint_len(message as u64) + message
 }
 
+/// A series' own labels, as a `LabelSet` holds them.
+pub type Pairs = [(Box<str>, Box<str>)];
+
 /// The bytes `labels` take in a `TimeSeries`: what `put_series` wants as `own_len` (the same
 /// for every sample series of one aggregate series, so worked out once).
-pub fn labels_len(labels: &[(Box<str>, Box<str>)]) -> usize {
+pub fn labels_len(labels: &Pairs) -> usize {
     labels.iter().map(|(n, v)| field_len(label_len(n, v))).sum()
 }
 
@@ -62,7 +65,7 @@ pub fn labels_len(labels: &[(Box<str>, Box<str>)]) -> usize {
 pub fn put_series(
     buf: &mut Vec<u8>,
     fixed: &mut [(&str, &str)],
-    (own, own_len): (&[(Box<str>, Box<str>)], usize),
+    (own, own_len): (&Pairs, usize),
     value: f64,
     timestamp: i64,
 ) {
