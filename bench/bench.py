@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +36,12 @@ def parse_args(argv):
     ap.add_argument("--parts", default="ingestion,workers,flush,alternatives,memory,remote_write",
                     help="which parts to run, comma-separated "
                          "[ingestion,workers,flush,alternatives,memory,remote_write]")
+    ap.add_argument("--receivers", default="pushgateway,victoria,prometheus",
+                    help="remote_write part: which receivers, comma-separated "
+                         "[pushgateway,victoria,prometheus]")
+    ap.add_argument("--sizes", help="memory and remote_write parts: series, comma-separated "
+                                    "(multiples of the tenants: 1000, quick 100); "
+                                    "default 100000,1000000, quick 10000,100000")
     ap.add_argument("--flush-seconds", type=int,
                     help="seconds of load while the big state flushes; default 45, quick 10")
     a = ap.parse_args(argv)
@@ -44,7 +51,8 @@ def parse_args(argv):
     a.tenants = 100 if a.quick else 1000
     a.pg_groups = 300 if a.quick else 3000
     a.gravel_groups = 1000 if a.quick else 10000
-    a.sizes = (10_000, 100_000) if a.quick else (100_000, 1_000_000)
+    a.sizes = (tuple(int(n) for n in a.sizes.split(",")) if a.sizes
+               else (10_000, 100_000) if a.quick else (100_000, 1_000_000))
     return a
 
 
@@ -257,7 +265,11 @@ def postgres_binary():
 
 def installed(crate):
     """The version `cargo install` put in place (gravel-gateway --version prints none)."""
-    listing = subprocess.run(["cargo", "install", "--list"], capture_output=True, text=True).stdout
+    try:
+        listing = subprocess.run(["cargo", "install", "--list"], capture_output=True, text=True,
+                                 timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
     found = re.search(rf"^{re.escape(crate)} (v\S+):", listing, re.M)
     return f"{crate} {found.group(1)}" if found else "?"
 
@@ -289,8 +301,8 @@ def main(argv):
     procs = Procs(workdir)
     started = time.monotonic()
     load_before = open("/proc/loadavg").read().split()[:3]
+    b = Bench(args, procs, workdir)
     try:
-        b = Bench(args, procs, workdir)
         database_url = procs.postgres()
         pgw, pgw_port = procs.pushgateway("pushgateway")
         proc, port = procs.pushgate("pushgate", PUSHGATE, database_url, pgw_port, "bench")
@@ -311,10 +323,19 @@ def main(argv):
             b.memory(database_url, tenants)
         if "remote_write" in parts:
             remote_write.run(b, PUSHGATE, database_url, tenants)
+    except Exception as e:  # the rows measured so far still print, with what stopped the run
+        failed = e
+        traceback.print_exc()
+        b.row("error", "the run stopped", type(e).__name__, str(e)[:300])
+    else:
+        failed = None
     finally:
         procs.stop_all()
     load_after = open("/proc/loadavg").read().split()[:3]
     print_table(b.rows, args, time.monotonic() - started, load_before, load_after)
+    if failed is not None:
+        print(f"\nthe run stopped early; its logs are kept in {workdir}", file=sys.stderr)
+        raise SystemExit(1)
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -115,6 +115,9 @@ class Procs:
         port = free_port()
         p = self.spawn(name, ["victoria-metrics", f"-httpListenAddr=127.0.0.1:{port}",
                               f"-storageDataPath={self.workdir}/{name}-data", "-search.latencyOffset=0s",
+                              # the bench's count() over 1M series (2.3M sample series) is past the
+                              # default limit of 300k series per query and its 30 s
+                              "-search.maxUniqueTimeseries=5000000", "-search.maxQueryDuration=120s",
                               "-loggerLevel=ERROR"])
         wait_until(f"{name} to answer", lambda: Http(port, 2).request("GET", "/health")[0] == 200)
         return p, port

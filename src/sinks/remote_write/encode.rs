@@ -3,17 +3,24 @@
 //! `_bucket`s with `le`, `_sum`, `_count`; a summary's quantiles, `_sum`, `_count`), with
 //! the same labels (`job="pushgate"`, `instance`, `tenant` and the series' own), sorted by
 //! name as remote write 1.0 requires, every sample stamped with the flush time. Requests hold
-//! at most `MAX_SERIES_PER_REQUEST` sample series and are snappy-compressed (block format).
+//! at most `Plan::max_series` sample series, written straight into one reused buffer
+//! (`wire.rs`: no label `String`s, no per-series `Vec`s) and snappy-compressed (block format)
+//! with one reused encoder.
 
-use super::proto::{Label, Sample, TimeSeries, WriteRequest};
+use super::wire;
 use crate::aggregator::removals::{Removal, RemovedShape};
-use crate::aggregator::snapshot::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
+use crate::aggregator::snapshot::{SeriesSnapshot, Snapshot, ValueSnapshot};
 use crate::domain::{LabelSet, UserId};
 use crate::exposition::TENANT_LABEL;
-use prost::Message;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-pub const MAX_SERIES_PER_REQUEST: usize = 5_000;
+/// Sample series per request at most, by default (`--remote-write-batch-series`): chosen by
+/// measurement with `IN_FLIGHT` (docs/performance.md, "Remote write"); Prometheus's own
+/// `max_samples_per_send` default is the same.
+pub const MAX_SERIES_PER_REQUEST: usize = 2_000;
+/// Bytes one sample series takes before compression, about: what the buffer starts with.
+const RAW_BYTES_PER_SERIES: usize = 192;
 
 /// Prometheus's staleness marker: a NaN no arithmetic produces (`value.StaleNaN`).
 pub const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
@@ -38,22 +45,34 @@ pub struct Plan<'a> {
     pub instance: &'a str,
     /// one tenant per request
     pub per_tenant: bool,
+    /// sample series per request at most
+    pub max_series: usize,
 }
 
-/// The labels every sample series of one aggregate series shares, `__name__` aside.
-fn base_labels(instance: &str, tenant: UserId, labels: &LabelSet) -> Vec<Label> {
-    let mut out = Vec::with_capacity(labels.len() + 5);
-    out.push(label("instance", instance));
-    out.push(label("job", "pushgate"));
-    out.push(label(TENANT_LABEL, &tenant.to_string()));
-    out.extend(labels.iter().map(|(k, v)| label(k, v)));
-    out
+/// What every sample series of one aggregate series shares, `__name__` aside: the labels it
+/// is written with (borrowed from the snapshot) and its tenant as text.
+struct Base<'a> {
+    instance: &'a str,
+    tenant: &'a str,
+    /// sorted by name
+    own: &'a [(Box<str>, Box<str>)],
+    /// the bytes they take (`wire::labels_len`)
+    own_len: usize,
 }
 
-fn label(name: &str, value: &str) -> Label {
-    Label {
-        name: name.to_owned(),
-        value: value.to_owned(),
+/// `tenant` as the `tenant` label writes it (hyphenated), in `buf`.
+fn tenant_text(tenant: UserId, buf: &mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &str {
+    tenant.0.hyphenated().encode_lower(buf)
+}
+
+/// A label set sorted by name: as it is (a `LabelSet` is kept sorted), or a sorted copy.
+fn sorted(labels: &LabelSet) -> Cow<'_, [(Box<str>, Box<str>)]> {
+    if labels.is_sorted_by(|a, b| a.0 <= b.0) {
+        Cow::Borrowed(&labels[..])
+    } else {
+        let mut copy = labels.to_vec();
+        copy.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Cow::Owned(copy)
     }
 }
 
@@ -67,57 +86,119 @@ fn bound(x: f64) -> String {
     }
 }
 
-/// Collects sample series into requests of at most `MAX_SERIES_PER_REQUEST`.
+/// The bounds of the last histogram (or quantiles of the last summary) as label values: the
+/// series of a family nearly always share them, so they are written as text once.
+#[derive(Default)]
+struct BoundTexts {
+    of: Vec<f64>,
+    /// with `+Inf` appended for a histogram whose bounds lack it
+    texts: Vec<String>,
+    with_inf: bool,
+}
+
+impl BoundTexts {
+    fn get(&mut self, bounds: &[f64], with_inf: bool) -> &[String] {
+        let same = self.with_inf == with_inf
+            && self.of.len() == bounds.len()
+            && self
+                .of
+                .iter()
+                .zip(bounds)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same {
+            self.of = bounds.to_vec();
+            self.with_inf = with_inf;
+            self.texts = bounds.iter().map(|b| bound(*b)).collect();
+            if with_inf && bounds.last() != Some(&f64::INFINITY) {
+                self.texts.push(bound(f64::INFINITY));
+            }
+        }
+        &self.texts
+    }
+}
+
+/// A family's sample-series names, written once per family.
+struct Names {
+    plain: String,
+    bucket: String,
+    sum: String,
+    count: String,
+}
+
+impl Names {
+    fn of(family: &str) -> Self {
+        Self {
+            plain: family.to_owned(),
+            bucket: format!("{family}_bucket"),
+            sum: format!("{family}_sum"),
+            count: format!("{family}_count"),
+        }
+    }
+}
+
+/// Collects sample series into requests of at most `max_series`, written straight
+/// into one reused buffer (`wire`) and compressed with one reused snappy encoder.
 struct Batcher<'f> {
     timestamp: i64,
     tenant: Option<UserId>,
-    series: Vec<TimeSeries>,
+    /// the `WriteRequest` being written
+    raw: Vec<u8>,
+    /// sample series in `raw`
+    series: usize,
+    max_series: usize,
+    snappy: snap::raw::Encoder,
+    /// what `snappy` writes into, reused
+    compressed: Vec<u8>,
+    bounds: BoundTexts,
     emit: &'f mut dyn FnMut(Batch) -> bool,
     open: bool,
 }
 
 impl Batcher<'_> {
-    fn push(&mut self, base: &[Label], name: String, extra: Option<(&str, String)>, value: f64) {
-        let mut labels = Vec::with_capacity(base.len() + 2);
-        labels.push(Label {
-            name: "__name__".to_owned(),
-            value: name,
-        });
-        labels.extend_from_slice(base);
-        if let Some((n, v)) = extra {
-            labels.push(Label {
-                name: n.to_owned(),
-                value: v,
-            });
-        }
-        labels.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        self.series.push(TimeSeries {
-            labels,
-            samples: vec![Sample {
-                value,
-                timestamp: self.timestamp,
-            }],
-        });
-        if self.series.len() >= MAX_SERIES_PER_REQUEST {
+    fn push(&mut self, base: &Base<'_>, name: &str, extra: Option<(&str, &str)>, value: f64) {
+        let mut fixed = [
+            ("__name__", name),
+            ("instance", base.instance),
+            ("job", "pushgate"),
+            (TENANT_LABEL, base.tenant),
+            ("", ""),
+        ];
+        let n = match extra {
+            Some(pair) => {
+                fixed[4] = pair;
+                5
+            }
+            None => 4,
+        };
+        wire::put_series(
+            &mut self.raw,
+            &mut fixed[..n],
+            (base.own, base.own_len),
+            value,
+            self.timestamp,
+        );
+        self.series += 1;
+        if self.series >= self.max_series {
             self.finish();
         }
     }
 
     /// Sends what is collected; after the receiving end went away, nothing more is built.
     fn finish(&mut self) {
-        if self.series.is_empty() || !self.open {
-            self.series.clear();
+        let series = std::mem::take(&mut self.series);
+        if series == 0 || !self.open {
+            self.raw.clear();
             return;
         }
-        let request = WriteRequest {
-            timeseries: std::mem::take(&mut self.series),
-        };
-        let series = request.timeseries.len();
-        let raw = request.encode_to_vec();
-        drop(request);
-        // Compressing into a fresh buffer cannot fail but for sizes past `max_compress_len`.
-        let body = match snap::raw::Encoder::new().compress_vec(&raw) {
-            Ok(body) => body,
+        // into the reused scratch buffer, then a body of the compressed size: no zeroing and
+        // no page faults of a worst-case-sized buffer per request
+        self.compressed
+            .resize(snap::raw::max_compress_len(self.raw.len()), 0);
+        // Cannot fail but for sizes past `max_compress_len`'s limit (4 GiB).
+        let compressed = self.snappy.compress(&self.raw, &mut self.compressed);
+        self.raw.clear();
+        let body = match compressed {
+            Ok(n) => self.compressed[..n].to_vec(),
             Err(e) => {
                 tracing::error!(error = %e, "could not compress a remote-write request");
                 return;
@@ -130,10 +211,10 @@ impl Batcher<'_> {
         });
     }
 
-    fn value(&mut self, family: &str, base: &[Label], value: &ValueSnapshot) {
+    fn value(&mut self, names: &Names, base: &Base<'_>, value: &ValueSnapshot) {
         match value {
             ValueSnapshot::Counter(v) | ValueSnapshot::Gauge(v) => {
-                self.push(base, family.to_owned(), None, *v);
+                self.push(base, &names.plain, None, *v);
             }
             ValueSnapshot::Histogram {
                 bounds,
@@ -141,23 +222,20 @@ impl Batcher<'_> {
                 sum,
                 count,
             } => {
+                let mut les = std::mem::take(&mut self.bounds);
+                let texts = les.get(bounds, true);
                 let mut cumulative = 0u64;
-                for (b, n) in bounds.iter().zip(counts.iter()) {
+                for (le, n) in texts[..bounds.len()].iter().zip(counts.iter()) {
                     cumulative += n;
-                    let name = format!("{family}_bucket");
-                    self.push(base, name, Some(("le", bound(*b))), cumulative as f64);
+                    self.push(base, &names.bucket, Some(("le", le)), cumulative as f64);
                 }
-                if bounds.last() != Some(&f64::INFINITY) {
-                    let name = format!("{family}_bucket");
-                    self.push(
-                        base,
-                        name,
-                        Some(("le", bound(f64::INFINITY))),
-                        *count as f64,
-                    );
+                if let Some(inf) = texts.get(bounds.len()) {
+                    // the +Inf bucket the exposition adds: every observation
+                    self.push(base, &names.bucket, Some(("le", inf)), *count as f64);
                 }
-                self.push(base, format!("{family}_sum"), None, *sum);
-                self.push(base, format!("{family}_count"), None, *count as f64);
+                self.bounds = les;
+                self.push(base, &names.sum, None, *sum);
+                self.push(base, &names.count, None, *count as f64);
             }
             ValueSnapshot::Summary {
                 quantiles,
@@ -165,41 +243,68 @@ impl Batcher<'_> {
                 sum,
                 count,
             } => {
-                for (q, v) in quantiles.iter().zip(values.iter()) {
-                    self.push(base, family.to_owned(), Some(("quantile", bound(*q))), *v);
+                let mut qs = std::mem::take(&mut self.bounds);
+                for (q, v) in qs.get(quantiles, false).iter().zip(values.iter()) {
+                    self.push(base, &names.plain, Some(("quantile", q)), *v);
                 }
-                self.push(base, format!("{family}_sum"), None, *sum);
-                self.push(base, format!("{family}_count"), None, *count as f64);
+                self.bounds = qs;
+                self.push(base, &names.sum, None, *sum);
+                self.push(base, &names.count, None, *count as f64);
             }
         }
     }
 
-    fn stale(&mut self, family: &str, base: &[Label], shape: &RemovedShape) {
+    fn stale(&mut self, names: &Names, base: &Base<'_>, shape: &RemovedShape) {
         let nan = f64::from_bits(STALE_NAN);
         match shape {
             RemovedShape::Counter | RemovedShape::Gauge => {
-                self.push(base, family.to_owned(), None, nan);
+                self.push(base, &names.plain, None, nan);
             }
             RemovedShape::Histogram { bounds } => {
-                let mut les: Vec<f64> = bounds.to_vec();
-                if les.last() != Some(&f64::INFINITY) {
-                    les.push(f64::INFINITY);
+                let mut les = std::mem::take(&mut self.bounds);
+                for le in les.get(bounds, true) {
+                    self.push(base, &names.bucket, Some(("le", le)), nan);
                 }
-                for b in les {
-                    let name = format!("{family}_bucket");
-                    self.push(base, name, Some(("le", bound(b))), nan);
-                }
-                self.push(base, format!("{family}_sum"), None, nan);
-                self.push(base, format!("{family}_count"), None, nan);
+                self.bounds = les;
+                self.push(base, &names.sum, None, nan);
+                self.push(base, &names.count, None, nan);
             }
             RemovedShape::Summary { quantiles } => {
-                for q in quantiles.iter() {
-                    self.push(base, family.to_owned(), Some(("quantile", bound(*q))), nan);
+                let mut qs = std::mem::take(&mut self.bounds);
+                for q in qs.get(quantiles, false) {
+                    self.push(base, &names.plain, Some(("quantile", q)), nan);
                 }
-                self.push(base, format!("{family}_sum"), None, nan);
-                self.push(base, format!("{family}_count"), None, nan);
+                self.bounds = qs;
+                self.push(base, &names.sum, None, nan);
+                self.push(base, &names.count, None, nan);
             }
         }
+    }
+
+    /// One aggregate series' sample series.
+    fn series(&mut self, names: &Names, instance: &str, s: &SeriesSnapshot) {
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+        let own = sorted(&s.labels);
+        let base = Base {
+            instance,
+            tenant: tenant_text(s.tenant, &mut text),
+            own: &own,
+            own_len: wire::labels_len(&own),
+        };
+        self.value(names, &base, &s.value);
+    }
+
+    /// One removed series' staleness markers.
+    fn marker(&mut self, instance: &str, r: &Removal) {
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+        let own = sorted(&r.labels);
+        let base = Base {
+            instance,
+            tenant: tenant_text(r.tenant, &mut text),
+            own: &own,
+            own_len: wire::labels_len(&own),
+        };
+        self.stale(&Names::of(&r.family), &base, &r.shape);
     }
 }
 
@@ -229,10 +334,7 @@ fn gone<'r>(snapshot: &Snapshot, removals: &'r [Removal]) -> Vec<&'r Removal> {
 }
 
 /// One tenant's series (family, series) and markers, in tenant-header mode.
-type TenantPart<'a> = (
-    Vec<(&'a FamilySnapshot, &'a SeriesSnapshot)>,
-    Vec<&'a Removal>,
-);
+type TenantPart<'a> = (Vec<(usize, &'a SeriesSnapshot)>, Vec<&'a Removal>);
 
 /// Builds the requests of one flush stamped `timestamp` and hands each to `emit`, which
 /// answers whether it wants more. Runs off the async executor (it is CPU work).
@@ -242,43 +344,51 @@ pub fn encode(plan: &Plan<'_>, timestamp: i64, emit: &mut dyn FnMut(Batch) -> bo
     let mut batcher = Batcher {
         timestamp,
         tenant: None,
-        series: Vec::new(),
+        raw: Vec::with_capacity(plan.max_series.min(50_000) * RAW_BYTES_PER_SERIES),
+        series: 0,
+        max_series: plan.max_series.max(1),
+        snappy: snap::raw::Encoder::new(),
+        compressed: Vec::new(),
+        bounds: BoundTexts::default(),
         emit,
         open: true,
     };
     if !plan.per_tenant {
         for f in &plan.snapshot.families {
+            let names = Names::of(&f.name);
             for s in f.series.iter().filter(|s| wanted(s)) {
-                let base = base_labels(plan.instance, s.tenant, &s.labels);
-                batcher.value(&f.name, &base, &s.value);
+                batcher.series(&names, plan.instance, s);
             }
         }
         for r in stale {
-            let base = base_labels(plan.instance, r.tenant, &r.labels);
-            batcher.stale(&r.family, &base, &r.shape);
+            batcher.marker(plan.instance, r);
         }
         batcher.finish();
         return;
     }
     // One tenant per request: first where each tenant's series are, then tenant by tenant.
     let mut by_tenant: HashMap<UserId, TenantPart<'_>> = HashMap::new();
-    for f in &plan.snapshot.families {
+    for (i, f) in plan.snapshot.families.iter().enumerate() {
         for s in f.series.iter().filter(|s| wanted(s)) {
-            by_tenant.entry(s.tenant).or_default().0.push((f, s));
+            by_tenant.entry(s.tenant).or_default().0.push((i, s));
         }
     }
     for r in stale {
         by_tenant.entry(r.tenant).or_default().1.push(r);
     }
+    let names: Vec<Names> = plan
+        .snapshot
+        .families
+        .iter()
+        .map(|f| Names::of(&f.name))
+        .collect();
     for (tenant, (series, removed)) in by_tenant {
         batcher.tenant = Some(tenant);
-        for (f, s) in series {
-            let base = base_labels(plan.instance, s.tenant, &s.labels);
-            batcher.value(&f.name, &base, &s.value);
+        for (i, s) in series {
+            batcher.series(&names[i], plan.instance, s);
         }
         for r in removed {
-            let base = base_labels(plan.instance, r.tenant, &r.labels);
-            batcher.stale(&r.family, &base, &r.shape);
+            batcher.marker(plan.instance, r);
         }
         batcher.finish();
     }

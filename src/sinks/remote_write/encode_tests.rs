@@ -1,5 +1,8 @@
+use super::super::proto::{Label, Sample, TimeSeries, WriteRequest};
 use super::*;
+use crate::aggregator::snapshot::FamilySnapshot;
 use crate::domain::MetricKind;
+use prost::Message;
 
 fn tenant(n: u128) -> UserId {
     UserId(uuid::Uuid::from_u128(n))
@@ -85,6 +88,7 @@ fn series_are_what_the_pushgateway_shows_with_sorted_labels() {
         removals: &[],
         instance: "web-1",
         per_tenant: false,
+        max_series: MAX_SERIES_PER_REQUEST,
     };
     let batches = run(&plan);
     assert_eq!(batches.len(), 1);
@@ -145,6 +149,7 @@ fn only_changed_series_and_markers_for_those_gone() {
         removals: &removals,
         instance: "i",
         per_tenant: false,
+        max_series: MAX_SERIES_PER_REQUEST,
     };
     let req = &run(&plan)[0].1;
     let stale: Vec<&TimeSeries> = req
@@ -178,6 +183,7 @@ fn tenant_mode_writes_one_tenant_per_request_and_batches_are_bounded() {
         removals: &[],
         instance: "i",
         per_tenant: true,
+        max_series: MAX_SERIES_PER_REQUEST,
     };
     let batches = run(&plan);
     let mut total = 0;
@@ -199,4 +205,142 @@ fn tenant_mode_writes_one_tenant_per_request_and_batches_are_bounded() {
     let batches = run(&unshared);
     assert_eq!(batches.len(), 2);
     assert_eq!(batches[0].1.timeseries.len(), MAX_SERIES_PER_REQUEST);
+}
+
+/// The whole request, exactly: every sample series with its labels sorted by name (`__name__`
+/// first, as it is among lowercase names), its value (a zero gauge, the stale NaN's bits) and
+/// the flush time; byte for byte what prost writes for that `WriteRequest`.
+#[test]
+fn the_direct_encoding_is_exactly_the_expected_write_request() {
+    let own = || -> LabelSet {
+        vec![("path".into(), "/".into()), ("status".into(), "200".into())].into()
+    };
+    let one = |value| SeriesSnapshot {
+        tenant: tenant(1),
+        labels: own(),
+        touched: 0,
+        declared: false,
+        value,
+    };
+    let family = |name: &str, kind, value| FamilySnapshot {
+        name: name.into(),
+        kind,
+        help: None,
+        series: vec![one(value)],
+    };
+    let s = Snapshot {
+        families: vec![
+            family(
+                "views_total",
+                MetricKind::Counter,
+                ValueSnapshot::Counter(3.0),
+            ),
+            family("depth", MetricKind::Gauge, ValueSnapshot::Gauge(0.0)),
+            family(
+                "load_seconds",
+                MetricKind::Histogram,
+                ValueSnapshot::Histogram {
+                    bounds: vec![0.5, 1.0].into(),
+                    counts: vec![2, 1].into(),
+                    sum: 2.5,
+                    count: 4,
+                },
+            ),
+            family(
+                "rtt",
+                MetricKind::Summary,
+                ValueSnapshot::Summary {
+                    quantiles: vec![0.5, 0.99].into(),
+                    values: vec![0.1, 0.7],
+                    sum: 1.5,
+                    count: 6,
+                },
+            ),
+        ],
+        ..Snapshot::default()
+    };
+    let removals = [Removal {
+        generation: 1,
+        family: "gone_total".into(),
+        tenant: tenant(1),
+        labels: own(),
+        shape: RemovedShape::Counter,
+    }];
+    let plan = Plan {
+        snapshot: &s,
+        changed_since: None,
+        removals: &removals,
+        instance: "web-1",
+        per_tenant: false,
+        max_series: MAX_SERIES_PER_REQUEST,
+    };
+    let t = tenant(1).to_string();
+    let ts = |name: &str, extra: Option<(&str, &str)>, value: f64| {
+        let mut labels = vec![
+            ("__name__", name),
+            ("instance", "web-1"),
+            ("job", "pushgate"),
+        ];
+        labels.extend(extra);
+        labels.extend([("path", "/"), ("status", "200"), ("tenant", t.as_str())]);
+        // `le` before `path`, `quantile` after it
+        labels.sort_by_key(|l| l.0);
+        TimeSeries {
+            labels: labels
+                .into_iter()
+                .map(|(name, value)| Label {
+                    name: name.into(),
+                    value: value.into(),
+                })
+                .collect(),
+            samples: vec![Sample {
+                value,
+                timestamp: 1_000,
+            }],
+        }
+    };
+    let stale = f64::from_bits(STALE_NAN);
+    let expected = WriteRequest {
+        timeseries: vec![
+            ts("views_total", None, 3.0),
+            ts("depth", None, 0.0),
+            ts("load_seconds_bucket", Some(("le", "0.5")), 2.0),
+            ts("load_seconds_bucket", Some(("le", "1")), 3.0),
+            ts("load_seconds_bucket", Some(("le", "+Inf")), 4.0),
+            ts("load_seconds_sum", None, 2.5),
+            ts("load_seconds_count", None, 4.0),
+            ts("rtt", Some(("quantile", "0.5")), 0.1),
+            ts("rtt", Some(("quantile", "0.99")), 0.7),
+            ts("rtt_sum", None, 1.5),
+            ts("rtt_count", None, 6.0),
+            ts("gone_total", None, stale),
+        ],
+    };
+    let mut bodies = Vec::new();
+    encode(&plan, 1_000, &mut |b| {
+        bodies.push(b);
+        true
+    });
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0].series, 12);
+    let raw = snap::raw::Decoder::new()
+        .decompress_vec(&bodies[0].body)
+        .unwrap();
+    assert_eq!(raw, expected.encode_to_vec());
+    let decoded = WriteRequest::decode(raw.as_slice()).unwrap();
+    for ts in &decoded.timeseries {
+        assert_eq!(ts.labels[0].name, "__name__");
+        assert!(ts.labels.windows(2).all(|w| w[0].name < w[1].name));
+    }
+    // NaN is never equal to itself: the stale marker is compared by its bits
+    let last = decoded.timeseries.len() - 1;
+    assert_eq!(
+        decoded.timeseries[last].samples[0].value.to_bits(),
+        STALE_NAN
+    );
+    let mut without_nan = decoded.clone();
+    without_nan.timeseries[last].samples[0].value = 0.0;
+    let mut expected_without = expected.clone();
+    expected_without.timeseries[last].samples[0].value = 0.0;
+    assert_eq!(without_nan, expected_without);
 }

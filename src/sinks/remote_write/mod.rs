@@ -9,6 +9,7 @@ mod encode;
 pub mod proto;
 mod send;
 mod settings;
+mod wire;
 
 pub use encode::{MAX_SERIES_PER_REQUEST, STALE_NAN};
 pub use settings::{ExtraHeaders, RemoteWriteSettings};
@@ -24,8 +25,10 @@ use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Requests of one flush in flight at once.
-pub const IN_FLIGHT: usize = 4;
+/// Requests of one flush in flight at once, by default (`--remote-write-in-flight`): small
+/// requests, many at once, keep the receiver busy on every core while the next ones are
+/// encoded (docs/performance.md, "Remote write").
+pub const IN_FLIGHT: usize = 8;
 /// A full send (every series, changed or not) once the last one is this old: under the
 /// forwarder's one-minute floor, so that even with changes at every flush each series is
 /// re-sent within a minute and instant queries (5 minutes' lookback) keep finding it.
@@ -39,6 +42,9 @@ pub struct RemoteWriteSink {
     headers: ExtraHeaders,
     tenant_header: Option<HeaderName>,
     timeout: Duration,
+    /// sample series per request at most
+    batch_series: usize,
+    in_flight: usize,
     instance: String,
     aggregator: Aggregator,
     metrics: OwnMetrics,
@@ -68,7 +74,7 @@ impl RemoteWriteSink {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(settings.remote_write_timeout)
-            .pool_max_idle_per_host(IN_FLIGHT)
+            .pool_max_idle_per_host(settings.remote_write_in_flight)
             .build()?;
         aggregator.track_removals();
         Ok(Self {
@@ -77,6 +83,8 @@ impl RemoteWriteSink {
             headers: settings.remote_write_headers.clone(),
             tenant_header: settings.remote_write_tenant_header.clone(),
             timeout: settings.remote_write_timeout,
+            batch_series: settings.remote_write_batch_series,
+            in_flight: settings.remote_write_in_flight,
             instance: instance.to_owned(),
             aggregator,
             metrics,
@@ -84,7 +92,7 @@ impl RemoteWriteSink {
         })
     }
 
-    /// Sends `batches` with at most `IN_FLIGHT` requests at once; the first failure, if any.
+    /// Sends `batches` with at most `in_flight` requests at once; the first failure, if any.
     async fn send_all(
         &self,
         batches: tokio::sync::mpsc::Receiver<Batch>,
@@ -103,9 +111,9 @@ impl RemoteWriteSink {
                 tenant,
                 timeout: self.timeout,
             };
-            (batch.series, request.send(batch.body).await)
+            (batch.series, request.send(batch.body.into()).await)
         });
-        let mut sends = sends.buffer_unordered(IN_FLIGHT);
+        let mut sends = sends.buffer_unordered(self.in_flight);
         let mut first_error = None;
         let mut samples = 0u64;
         while let Some((series, outcome)) = sends.next().await {
@@ -200,7 +208,8 @@ impl Sink for RemoteWriteSink {
             (false, Some(previous)) => Some(previous.taken_at_ms.div_euclid(1000)),
             _ => None,
         };
-        let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(IN_FLIGHT);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(self.in_flight);
+        let max_series = self.batch_series;
         let instance = self.instance.clone();
         let per_tenant = self.tenant_header.is_some();
         let markers = removals.clone();
@@ -211,6 +220,7 @@ impl Sink for RemoteWriteSink {
                 removals: &markers,
                 instance: &instance,
                 per_tenant,
+                max_series,
             };
             // pushgate's own time: encoding, not the waits for a free request slot
             let began = Instant::now();

@@ -46,7 +46,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 impl Request<'_> {
-    pub async fn send(&self, body: Vec<u8>) -> Outcome {
+    pub async fn send(&self, body: bytes::Bytes) -> Outcome {
         let started = Instant::now();
         let mut retries = 0;
         let mut failures = Vec::new();
@@ -80,7 +80,7 @@ impl Request<'_> {
     }
 
     /// One POST; on failure the error and the wait the receiver asked for.
-    async fn attempt(&self, body: Vec<u8>) -> Result<(), (SinkError, Option<Duration>)> {
+    async fn attempt(&self, body: bytes::Bytes) -> Result<(), (SinkError, Option<Duration>)> {
         let mut request = self
             .http
             .post(self.url)

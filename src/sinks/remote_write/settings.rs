@@ -25,6 +25,13 @@ pub struct RemoteWriteSettings {
     /// How long one remote-write request may take.
     #[arg(long, env = "PUSHGATE_REMOTE_WRITE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub remote_write_timeout: Duration,
+    /// Sample series per remote-write request at most (Prometheus's `max_samples_per_send`);
+    /// a receiver's request size limit may want fewer.
+    #[arg(long, env = "PUSHGATE_REMOTE_WRITE_BATCH_SERIES", default_value_t = super::encode::MAX_SERIES_PER_REQUEST, value_parser = parse_batch_series)]
+    pub remote_write_batch_series: usize,
+    /// Remote-write requests of one flush in flight at once.
+    #[arg(long, env = "PUSHGATE_REMOTE_WRITE_IN_FLIGHT", default_value_t = super::IN_FLIGHT, value_parser = parse_in_flight)]
+    pub remote_write_in_flight: usize,
 }
 
 impl RemoteWriteSettings {
@@ -35,6 +42,8 @@ impl RemoteWriteSettings {
             remote_write_tenant_header: None,
             remote_write_headers: ExtraHeaders::default(),
             remote_write_timeout: Duration::from_secs(30),
+            remote_write_batch_series: super::encode::MAX_SERIES_PER_REQUEST,
+            remote_write_in_flight: super::IN_FLIGHT,
         }
     }
 }
@@ -48,6 +57,21 @@ impl fmt::Debug for ExtraHeaders {
         let names: Vec<&str> = self.0.keys().map(HeaderName::as_str).collect();
         write!(f, "{names:?} (values redacted)")
     }
+}
+
+fn parse_count(raw: &str, what: &str, max: usize) -> Result<usize, String> {
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{raw:?}: {what} is a whole number from 1 to {max}")),
+    }
+}
+
+fn parse_batch_series(raw: &str) -> Result<usize, String> {
+    parse_count(raw, "the sample series per request", 1_000_000)
+}
+
+fn parse_in_flight(raw: &str) -> Result<usize, String> {
+    parse_count(raw, "the requests in flight", 256)
 }
 
 fn parse_header_name(raw: &str) -> Result<HeaderName, String> {
@@ -96,5 +120,8 @@ mod tests {
                 .contains("header name")
         );
         assert!(parse_header_name("X-Scope-OrgID").is_ok());
+        assert_eq!(parse_batch_series("20000"), Ok(20_000));
+        assert!(parse_batch_series("0").is_err() && parse_in_flight("x").is_err());
+        assert_eq!(parse_in_flight(" 8 "), Ok(8));
     }
 }
