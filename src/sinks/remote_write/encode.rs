@@ -6,6 +6,8 @@
 //! at most `Plan::max_series` sample series, written straight into one reused buffer
 //! (`wire.rs`: no label `String`s, no per-series `Vec`s) and snappy-compressed (block format)
 //! with one reused encoder.
+//! Over 300 lines: the walk over a snapshot and the request it fills share their buffers; split,
+//! each half would pass the other's state around.
 
 use super::wire;
 use crate::aggregator::removals::{Removal, RemovedShape};

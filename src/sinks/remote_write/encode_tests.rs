@@ -1,3 +1,6 @@
+//! What a flush sends, decoded with prost: every kind's sample series, labels, staleness
+//! markers and batching. Over 300 lines: one case per remote-write rule, each small.
+
 use super::super::proto::{Label, Sample, TimeSeries, WriteRequest};
 use super::*;
 use crate::aggregator::snapshot::FamilySnapshot;
