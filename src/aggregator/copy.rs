@@ -1,6 +1,8 @@
 //! The state as a snapshot and back: what is checkpointed and handed to the sinks, and what a
-//! restart restores. Groups travel as the positions of their series in the snapshot, and each
-//! group's last push time goes out as one more gauge family, so every sink shows it.
+//! restart restores. Each shard is copied on its own (`State::snapshot`) and the copies are
+//! merged into one snapshot (`merge`), a restored snapshot is split by shard (`split`). Groups
+//! travel as the positions of their series in the snapshot, and each group's last push time
+//! goes out as one more gauge family, so every sink shows it.
 
 use super::groups::{GROUP_PUSH_TIME, Group, GroupKey};
 use super::series::SeriesValue;
@@ -9,9 +11,10 @@ use super::snapshot::{
     restore_value, snapshot_value,
 };
 use super::state::{Family, Series, SeriesKey, State};
-use crate::domain::MetricKind;
+use crate::domain::{MetricKind, UserId};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 const GROUP_PUSH_TIME_HELP: &str =
     "Unix time of the last push of each Pushgateway API group, by tenant and grouping key.";
@@ -60,23 +63,21 @@ impl State {
                 members: members.remove(key).unwrap_or_default(),
             })
             .collect();
-        if !groups.is_empty() {
-            families.push(push_times(&groups));
-        }
         Snapshot {
             families,
             groups,
-            generation: self.generation,
             ..Snapshot::default()
         }
     }
 
-    /// Replaces everything with a checkpoint's content (the generation still grows).
-    pub(super) fn restore(&mut self, snapshot: Snapshot, now: i64) {
-        let generation = self.generation;
+    /// Replaces everything with this shard's part of a checkpoint (`split`), its families'
+    /// names not claimed: the caller claims them again for every shard.
+    pub(super) fn restore(&mut self, snapshot: Snapshot, now: i64, remembered: &AtomicUsize) {
         let removals = std::mem::take(&mut self.removals);
+        self.dedupe.clear(remembered);
         *self = State::default();
         self.removals = removals;
+        self.dirty = true;
         let mut owner: HashMap<(u32, u32), Arc<GroupKey>> = HashMap::new();
         for g in snapshot.groups {
             let key = Arc::new(GroupKey {
@@ -92,7 +93,6 @@ impl State {
             if family.name == GROUP_PUSH_TIME {
                 continue; // made again from the groups at every snapshot
             }
-            self.claims.claim(&family.name, family.kind);
             let mut series = HashMap::with_capacity(family.series.len());
             for (si, s) in family.series.into_iter().enumerate() {
                 *self.series_per_tenant.entry(s.tenant).or_default() += 1;
@@ -129,8 +129,113 @@ impl State {
                 },
             );
         }
-        self.generation = generation + 1;
+        self.earliest_touched = self
+            .families
+            .values()
+            .flat_map(|f| f.series.values())
+            .map(|s| s.touched)
+            .min();
     }
+}
+
+/// One snapshot of the shards' copies (`State::snapshot`, in shard order): the families of one
+/// name merged into one, group members' positions moved with them, and the groups' push times.
+pub(super) fn merge(parts: Vec<Snapshot>) -> Snapshot {
+    let mut families: Vec<FamilySnapshot> = Vec::new();
+    let mut groups = Vec::new();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for part in parts {
+        // this part's family index -> (merged family, where its series start)
+        let mut moved = Vec::with_capacity(part.families.len());
+        for family in part.families {
+            match by_name.get(&family.name) {
+                Some(&fi) => {
+                    let merged = &mut families[fi];
+                    moved.push((fi as u32, merged.series.len() as u32));
+                    if merged.help.is_none() {
+                        merged.help = family.help;
+                    }
+                    merged.series.extend(family.series);
+                }
+                None => {
+                    moved.push((families.len() as u32, 0));
+                    by_name.insert(family.name.clone(), families.len());
+                    families.push(family);
+                }
+            }
+        }
+        for mut group in part.groups {
+            for (fi, si) in &mut group.members {
+                let (to, start) = moved[*fi as usize];
+                *fi = to;
+                *si += start;
+            }
+            groups.push(group);
+        }
+    }
+    if !groups.is_empty() {
+        families.push(push_times(&groups));
+    }
+    Snapshot {
+        families,
+        groups,
+        ..Snapshot::default()
+    }
+}
+
+/// A snapshot (a checkpoint) split into one per shard, `shard_of` a tenant's; the push time
+/// family is left out (made again from the groups).
+pub(super) fn split(
+    snapshot: Snapshot,
+    shards: usize,
+    shard_of: impl Fn(UserId) -> usize,
+) -> Vec<Snapshot> {
+    let mut parts: Vec<Snapshot> = (0..shards).map(|_| Snapshot::default()).collect();
+    // (family, series) in the snapshot -> (shard, family, series) in the parts
+    let mut moved: HashMap<(u32, u32), (usize, u32, u32)> = HashMap::new();
+    let grouped: std::collections::HashSet<(u32, u32)> = snapshot
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
+    for (fi, family) in snapshot.families.into_iter().enumerate() {
+        if family.name == GROUP_PUSH_TIME {
+            continue;
+        }
+        // this family's index in each part, once it has a series there
+        let mut index: Vec<Option<u32>> = vec![None; shards];
+        for (si, s) in family.series.into_iter().enumerate() {
+            let shard = shard_of(s.tenant);
+            let part = &mut parts[shard];
+            let pfi = *index[shard].get_or_insert_with(|| {
+                part.families.push(FamilySnapshot {
+                    name: family.name.clone(),
+                    kind: family.kind,
+                    help: family.help.clone(),
+                    series: Vec::new(),
+                });
+                (part.families.len() - 1) as u32
+            });
+            let series = &mut part.families[pfi as usize].series;
+            if grouped.contains(&(fi as u32, si as u32)) {
+                moved.insert((fi as u32, si as u32), (shard, pfi, series.len() as u32));
+            }
+            series.push(s);
+        }
+    }
+    for mut group in snapshot.groups {
+        let shard = shard_of(group.tenant);
+        // a member is its group's tenant's series, so in the same shard
+        group.members = group
+            .members
+            .iter()
+            .filter_map(|m| moved.get(m))
+            .filter(|(s, _, _)| *s == shard)
+            .map(|&(_, fi, si)| (fi, si))
+            .collect();
+        parts[shard].groups.push(group);
+    }
+    parts
 }
 
 /// `pushgate_group_push_time_seconds{tenant, <grouping key>}`: each group's last push. Not
