@@ -81,8 +81,8 @@ mod tests {
     #[test]
     fn tenants_pushing_the_same_labels_share_them_until_their_series_go() {
         use crate::aggregator::Aggregator;
-        use crate::domain::{NameClaims, UserId};
         use crate::aggregator::shard_of;
+        use crate::domain::{NameClaims, UserId};
         let agg = Aggregator::new(10);
         // label sets are shared within a shard: two tenants of one shard
         let a = UserId(uuid::Uuid::new_v4());

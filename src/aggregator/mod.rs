@@ -186,7 +186,9 @@ impl Aggregator {
         let now = now_ms.div_euclid(1000);
         self.change_each(|state, shared| state.expire(&shared.claims, now - ttl_secs));
         let generation = self.generation();
-        let parts = (0..SHARDS).map(|shard| self.lock(shard).snapshot(now)).collect();
+        let parts = (0..SHARDS)
+            .map(|shard| self.lock(shard).snapshot(now))
+            .collect();
         Snapshot {
             taken_at_ms: now_ms,
             generation,

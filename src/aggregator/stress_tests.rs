@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
 fn tenant(n: u128) -> UserId {
-    UserId(Uuid::from_u128(0x5EED_0000_0000_0000_0000_0000_0000_0000 + n))
+    UserId(Uuid::from_u128(
+        0x5EED_0000_0000_0000_0000_0000_0000_0000 + n,
+    ))
 }
 
 fn labels(path: &str) -> LabelSet {
@@ -66,10 +68,14 @@ fn assert_claims_consistent(agg: &Aggregator) {
     for (name, held) in &kinds {
         assert_eq!(claims.holder(name), Some(*held), "claims of {name}");
     }
-    for n in 0..64 {
+    for n in 0..4000 {
         for name in [format!("race_{n}"), format!("fill_{n}")] {
             if !kinds.contains_key(&name) {
-                assert_eq!(claims.holder(&name), None, "{name} claimed by nobody's family");
+                assert_eq!(
+                    claims.holder(&name),
+                    None,
+                    "{name} claimed by nobody's family"
+                );
             }
         }
     }
@@ -78,7 +84,8 @@ fn assert_claims_consistent(agg: &Aggregator) {
 #[test]
 fn concurrent_batches_snapshots_and_removals_add_up_exactly() {
     const THREADS: usize = 8;
-    const BATCHES: usize = 300;
+    // a multiple of TENANTS: each thread writes each tenant the same number of times
+    const BATCHES: usize = 288;
     const TENANTS: u128 = 96;
     const DOOMED: u128 = 32;
     let agg = Aggregator::new(1_000_000);
@@ -103,7 +110,11 @@ fn concurrent_batches_snapshots_and_removals_add_up_exactly() {
                     let t = tenant(((thread + b) as u128) % TENANTS);
                     let batch: Vec<Sample> = (0..10)
                         .map(|i| {
-                            let name = if i % 2 == 0 { "page_views_total" } else { "clicks_total" };
+                            let name = if i % 2 == 0 {
+                                "page_views_total"
+                            } else {
+                                "clicks_total"
+                            };
                             add(i, name, &format!("/p/{}", i / 2))
                         })
                         .collect();
@@ -143,7 +154,10 @@ fn concurrent_batches_snapshots_and_removals_add_up_exactly() {
             if total == expected {
                 break;
             }
-            assert!(std::time::Instant::now() < deadline, "only {total} of {expected}");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {total} of {expected}"
+            );
             std::thread::yield_now();
         }
         done.store(true, Ordering::Relaxed);
@@ -160,7 +174,10 @@ fn concurrent_batches_snapshots_and_removals_add_up_exactly() {
             }
         }
     }
-    assert!(all.keys().all(|k| !k.2.starts_with("/gone/")), "a removed tenant's series stayed");
+    assert!(
+        all.keys().all(|k| !k.2.starts_with("/gone/")),
+        "a removed tenant's series stayed"
+    );
     assert_eq!(all.len(), TENANTS as usize * 10);
     assert_eq!(agg.series_count(), TENANTS as usize * 10);
     // every removal once, each of a generation the last snapshot reflects
@@ -204,10 +221,18 @@ fn copies_of_one_batch_racing_apply_once() {
             });
         }
     });
-    assert_eq!(firsts.load(Ordering::Relaxed), KEYS, "each batch applied exactly once");
+    assert_eq!(
+        firsts.load(Ordering::Relaxed),
+        KEYS,
+        "each batch applied exactly once"
+    );
     let all = values(&agg);
     for k in 0..KEYS {
-        let key = ("page_views_total".to_owned(), tenant(k as u128), "/".to_owned());
+        let key = (
+            "page_views_total".to_owned(),
+            tenant(k as u128),
+            "/".to_owned(),
+        );
         assert_eq!(all.get(&key), Some(&1.0));
     }
 }
@@ -224,7 +249,7 @@ fn two_shards() -> (UserId, UserId) {
 
 #[test]
 fn tenants_of_two_shards_racing_for_a_name_never_both_get_it() {
-    const ROUNDS: usize = 64;
+    const ROUNDS: usize = 4000;
     let agg = Aggregator::new(1_000_000);
     let claims = NameClaims::default();
     let (a, b) = two_shards();
@@ -252,7 +277,8 @@ fn tenants_of_two_shards_racing_for_a_name_never_both_get_it() {
                             Some(Reason::KindConflict { .. } | Reason::NameConflict(_)) => {}
                             Some(other) => panic!("refused for {other:?}"),
                         }
-                        // every other round the name is let go again, racing the next round
+                        // every other round the name is let go again, once both tried
+                        barrier.wait();
                         if round % 2 == 1 {
                             agg.remove_metric(t, &name);
                         }
@@ -265,12 +291,20 @@ fn tenants_of_two_shards_racing_for_a_name_never_both_get_it() {
             won[i] = racer.join().unwrap();
         }
     });
-    assert_eq!(won[0] + won[1], ROUNDS, "each round exactly one of the two wins");
+    assert_eq!(
+        won[0] + won[1],
+        ROUNDS,
+        "each round exactly one of the two wins"
+    );
     // the rounds whose name stayed: one family, one type, one series
     let snapshot = agg.snapshot(3600);
     for round in (0..ROUNDS).step_by(2) {
         let name = format!("race_{round}");
-        let families: Vec<_> = snapshot.families.iter().filter(|f| f.name == name).collect();
+        let families: Vec<_> = snapshot
+            .families
+            .iter()
+            .filter(|f| f.name == name)
+            .collect();
         assert_eq!(families.len(), 1, "{name}");
         assert_eq!(families[0].series.len(), 1, "{name}");
     }
@@ -319,7 +353,10 @@ fn a_snapshot_merges_the_shards_and_restores_into_them() {
     let claims = NameClaims::default();
     let tenants: Vec<UserId> = (0..(SHARDS as u128 * 3)).map(tenant).collect();
     for (n, t) in tenants.iter().enumerate() {
-        let batch = [add(0, "page_views_total", "/"), add(1, "clicks_total", &format!("/{n}"))];
+        let batch = [
+            add(0, "page_views_total", "/"),
+            add(1, "clicks_total", &format!("/{n}")),
+        ];
         assert_eq!(
             agg.apply_batch(*t, None, 2, &batch, vec![], &claims)
                 .accepted(),
@@ -337,7 +374,13 @@ fn a_snapshot_merges_the_shards_and_restores_into_them() {
     assert_eq!(values(&restored), before);
     assert_claims_consistent(&restored);
     // the claims came back too: another type of a restored name is refused
-    let gauge = [sample(0, "clicks_total", MetricKind::Gauge, "/", Update::Set(1.0))];
+    let gauge = [sample(
+        0,
+        "clicks_total",
+        MetricKind::Gauge,
+        "/",
+        Update::Set(1.0),
+    )];
     let applied = restored.apply_batch(tenant(9_999), None, 1, &gauge, vec![], &claims);
     assert_eq!(
         applied.rejections[0].reason,
