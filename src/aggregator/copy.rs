@@ -1,6 +1,6 @@
 //! The state as a snapshot and back: what is checkpointed and handed to the sinks, and what a
-//! restart restores. Each shard is copied on its own (`State::snapshot`) and the copies are
-//! merged into one snapshot (`merge`), a restored snapshot is split by shard (`split`). Groups
+//! restart restores. Each shard is copied on its own, straight into one snapshot where the
+//! families of one name are merged (`Merged`); a restored snapshot is split by shard (`split`). Groups
 //! travel as the positions of their series in the snapshot, and each group's last push time
 //! goes out as one more gauge family, so every sink shows it.
 
@@ -19,25 +19,86 @@ use std::sync::atomic::AtomicUsize;
 const GROUP_PUSH_TIME_HELP: &str =
     "Unix time of the last push of each Pushgateway API group, by tenant and grouping key.";
 
+/// A snapshot being made from the shards' copies (`State::snapshot_into`, one shard after the
+/// other): families of one name merged into one, group members at their merged positions.
+#[derive(Default)]
+pub(super) struct Merged {
+    families: Vec<FamilySnapshot>,
+    by_name: HashMap<String, usize>,
+    groups: Vec<GroupSnapshot>,
+}
+
+impl Merged {
+    /// Room for `series` series of the family `name` (what the shards held a moment ago).
+    pub(super) fn reserve(&mut self, name: &str, kind: MetricKind, series: usize) {
+        let fi = self.family(name, kind, None);
+        self.families[fi].series.reserve(series);
+    }
+
+    /// The merged family `name`'s index, made when it is new (the kind and help of the first
+    /// shard holding it: every shard's family of one name has one kind).
+    fn family(&mut self, name: &str, kind: MetricKind, help: Option<&String>) -> usize {
+        let fi = match self.by_name.get(name) {
+            Some(&fi) => fi,
+            None => {
+                self.by_name.insert(name.to_owned(), self.families.len());
+                self.families.push(FamilySnapshot {
+                    name: name.to_owned(),
+                    kind,
+                    help: None,
+                    series: Vec::new(),
+                });
+                self.families.len() - 1
+            }
+        };
+        if help.is_some() && self.families[fi].help.is_none() {
+            self.families[fi].help = help.cloned();
+        }
+        fi
+    }
+
+    /// The snapshot, with each group's push time as one more family.
+    pub(super) fn finish(mut self) -> Snapshot {
+        // families only reserved for (their series left meanwhile) are not in the state
+        self.families.retain(|f| !f.series.is_empty());
+        if !self.groups.is_empty() {
+            self.families.push(push_times(&self.groups));
+        }
+        Snapshot {
+            families: self.families,
+            groups: self.groups,
+            ..Snapshot::default()
+        }
+    }
+}
+
 impl State {
-    pub(super) fn snapshot(&mut self, now: i64) -> Snapshot {
-        self.earliest_touched = self
-            .families
-            .values()
-            .flat_map(|f| f.series.values())
-            .map(|s| s.touched)
-            .min();
+    /// Copies this shard into `out` (under the shard's lock).
+    pub(super) fn snapshot_into(&mut self, now: i64, out: &mut Merged) {
+        let mut earliest: Option<i64> = None;
         let mut members: HashMap<&Arc<GroupKey>, Vec<(u32, u32)>> = HashMap::new();
-        let mut families = Vec::with_capacity(self.families.len() + 1);
-        for (fi, (name, family)) in self.families.iter_mut().enumerate() {
-            let mut series = Vec::with_capacity(family.series.len());
-            for (si, (key, s)) in family.series.iter_mut().enumerate() {
+        for (name, family) in &mut self.families {
+            let fi = out.family(name, family.kind, family.help.as_ref());
+            let merged = &mut out.families[fi];
+            if merged.kind != family.kind {
+                if !merged.series.is_empty() {
+                    // The name left every shard copied before and came back here as another
+                    // type, after the snapshot's generation was read (the claims keep one type
+                    // per name at any moment): that change is the next snapshot's.
+                    continue;
+                }
+                merged.kind = family.kind;
+            }
+            let series = &mut merged.series;
+            series.reserve(family.series.len());
+            for (key, s) in &mut family.series {
                 if let Some(group) = &s.group {
                     members
                         .entry(group)
                         .or_default()
-                        .push((fi as u32, si as u32));
+                        .push((fi as u32, series.len() as u32));
                 }
+                earliest = Some(earliest.map_or(s.touched, |e| e.min(s.touched)));
                 series.push(SeriesSnapshot {
                     tenant: key.tenant,
                     labels: key.labels.clone(),
@@ -46,28 +107,15 @@ impl State {
                     value: snapshot_value(&mut s.value, now),
                 });
             }
-            families.push(FamilySnapshot {
-                name: name.clone(),
-                kind: family.kind,
-                help: family.help.clone(),
-                series,
-            });
         }
-        let groups: Vec<GroupSnapshot> = self
-            .groups
-            .iter()
-            .map(|(key, group)| GroupSnapshot {
+        self.earliest_touched = earliest;
+        out.groups
+            .extend(self.groups.iter().map(|(key, group)| GroupSnapshot {
                 tenant: key.tenant,
                 labels: key.labels.clone(),
                 last_push: group.last_push,
                 members: members.remove(key).unwrap_or_default(),
-            })
-            .collect();
-        Snapshot {
-            families,
-            groups,
-            ..Snapshot::default()
-        }
+            }));
     }
 
     /// Replaces everything with this shard's part of a checkpoint (`split`), its families'
@@ -135,51 +183,6 @@ impl State {
             .flat_map(|f| f.series.values())
             .map(|s| s.touched)
             .min();
-    }
-}
-
-/// One snapshot of the shards' copies (`State::snapshot`, in shard order): the families of one
-/// name merged into one, group members' positions moved with them, and the groups' push times.
-pub(super) fn merge(parts: Vec<Snapshot>) -> Snapshot {
-    let mut families: Vec<FamilySnapshot> = Vec::new();
-    let mut groups = Vec::new();
-    let mut by_name: HashMap<String, usize> = HashMap::new();
-    for part in parts {
-        // this part's family index -> (merged family, where its series start)
-        let mut moved = Vec::with_capacity(part.families.len());
-        for family in part.families {
-            match by_name.get(&family.name) {
-                Some(&fi) => {
-                    let merged = &mut families[fi];
-                    moved.push((fi as u32, merged.series.len() as u32));
-                    if merged.help.is_none() {
-                        merged.help = family.help;
-                    }
-                    merged.series.extend(family.series);
-                }
-                None => {
-                    moved.push((families.len() as u32, 0));
-                    by_name.insert(family.name.clone(), families.len());
-                    families.push(family);
-                }
-            }
-        }
-        for mut group in part.groups {
-            for (fi, si) in &mut group.members {
-                let (to, start) = moved[*fi as usize];
-                *fi = to;
-                *si += start;
-            }
-            groups.push(group);
-        }
-    }
-    if !groups.is_empty() {
-        families.push(push_times(&groups));
-    }
-    Snapshot {
-        families,
-        groups,
-        ..Snapshot::default()
     }
 }
 

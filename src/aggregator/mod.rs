@@ -98,7 +98,7 @@ impl Aggregator {
     }
 
     /// Runs `change` on every shard, one at a time.
-    fn change_each(&self, change: impl Fn(&mut State, &Shared)) {
+    fn change_each(&self, mut change: impl FnMut(&mut State, &Shared)) {
         for shard in 0..SHARDS {
             let mut state = self.lock(shard);
             change(&mut state, &self.inner.shared);
@@ -184,15 +184,31 @@ impl Aggregator {
     pub fn snapshot(&self, ttl_secs: i64) -> Snapshot {
         let now_ms = chrono::Utc::now().timestamp_millis();
         let now = now_ms.div_euclid(1000);
-        self.change_each(|state, shared| state.expire(&shared.claims, now - ttl_secs));
+        let mut merged = copy::Merged::default();
+        // each family's series, to allocate the merged copy once
+        let mut sizes: HashMap<String, (MetricKind, usize)> = HashMap::new();
+        self.change_each(|state, shared| {
+            state.expire(&shared.claims, now - ttl_secs);
+            for (name, family) in &state.families {
+                match sizes.get_mut(name) {
+                    Some((_, n)) => *n += family.series.len(),
+                    None => {
+                        sizes.insert(name.clone(), (family.kind, family.series.len()));
+                    }
+                }
+            }
+        });
+        for (name, (kind, series)) in &sizes {
+            merged.reserve(name, *kind, *series);
+        }
         let generation = self.generation();
-        let parts = (0..SHARDS)
-            .map(|shard| self.lock(shard).snapshot(now))
-            .collect();
+        for shard in 0..SHARDS {
+            self.lock(shard).snapshot_into(now, &mut merged);
+        }
         Snapshot {
             taken_at_ms: now_ms,
             generation,
-            ..copy::merge(parts)
+            ..merged.finish()
         }
     }
 
