@@ -30,7 +30,7 @@ pub use snapshot::Snapshot;
 
 use crate::domain::{LabelSet, MetricKind, NameClaims, NameConflict, UserId};
 use crate::lock_wait::{self, Held, Site};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use pushed::{GroupFamily, PointSample};
 use state::{Context, Shared, State};
 use std::collections::HashMap;
@@ -74,14 +74,21 @@ impl Aggregator {
         }
     }
 
-    fn lock(&self, shard: usize) -> Held<'_, State> {
+    /// A shard's lock, not counted in `lock_wait` (the snapshot and other work off the
+    /// request path; requests waiting for it meanwhile are counted).
+    fn lock(&self, shard: usize) -> MutexGuard<'_, State> {
+        self.inner.shards[shard].lock()
+    }
+
+    /// A shard's lock for a request, counted in `lock_wait` (issue 17's contention figure).
+    fn lock_counted(&self, shard: usize) -> Held<'_, State> {
         lock_wait::lock(Site::Aggregator, &self.inner.shards[shard])
     }
 
     /// Runs `change` on `tenant`'s shard under its lock; when it changed something, grows the
     /// generation before the lock is released.
     fn change<R>(&self, tenant: UserId, change: impl FnOnce(&mut State, &Shared) -> R) -> R {
-        let mut state = self.lock(shard_of(tenant));
+        let mut state = self.lock_counted(shard_of(tenant));
         let out = change(&mut state, &self.inner.shared);
         self.commit(&mut state);
         out
