@@ -127,8 +127,9 @@ impl Aggregator {
         rejections: Vec<Rejection>,
         declared_claims: &NameClaims,
     ) -> Applied {
+        let now = unix_now(); // before the lock, as little as possible under it
         self.change(tenant, |state, shared| {
-            let context = self.context(declared_claims, shared);
+            let context = self.context(now, declared_claims, shared);
             state.apply_batch(tenant, batch_key, total, samples, rejections, context)
         })
     }
@@ -144,8 +145,9 @@ impl Aggregator {
         families: &[GroupFamily],
         declared_claims: &NameClaims,
     ) -> Result<usize, GroupRefusal> {
+        let now = unix_now(); // before the lock, as little as possible under it
         self.change(tenant, |state, shared| {
-            let context = self.context(declared_claims, shared);
+            let context = self.context(now, declared_claims, shared);
             state.push_group(tenant, labels, mode, families, context)
         })
     }
@@ -164,8 +166,9 @@ impl Aggregator {
         points: &[PointSample],
         declared_claims: &NameClaims,
     ) -> Vec<(usize, Reason)> {
+        let now = unix_now(); // before the lock, as little as possible under it
         self.change(tenant, |state, shared| {
-            let context = self.context(declared_claims, shared);
+            let context = self.context(now, declared_claims, shared);
             state.apply_points(tenant, points, context)
         })
     }
@@ -175,9 +178,14 @@ impl Aggregator {
         self.lock(shard_of(tenant)).tenant_groups(tenant)
     }
 
-    fn context<'a>(&self, declared_claims: &'a NameClaims, shared: &'a Shared) -> Context<'a> {
+    fn context<'a>(
+        &self,
+        now: i64,
+        declared_claims: &'a NameClaims,
+        shared: &'a Shared,
+    ) -> Context<'a> {
         Context {
-            now: unix_now(),
+            now,
             max_series: self.max_series_per_tenant,
             declared_claims,
             shared,
