@@ -67,3 +67,42 @@ impl Dedupe {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: usize) -> BatchKey {
+        BatchKey {
+            key_id: ApiKeyId(uuid::Uuid::from_u128(1)),
+            batch_id: n.to_string().into(),
+        }
+    }
+
+    #[test]
+    fn the_bound_is_on_every_shard_together_and_each_forgets_its_own_oldest() {
+        let total = AtomicUsize::new(0);
+        let (mut a, mut b) = (Dedupe::default(), Dedupe::default());
+        let applied = Applied {
+            total: 1,
+            rejections: vec![],
+            duplicate: false,
+        };
+        for n in 0..MAX_REMEMBERED {
+            a.insert(key(n), applied.clone(), &total);
+        }
+        assert_eq!(total.load(Ordering::Relaxed), MAX_REMEMBERED);
+        // b has nothing of its own to forget: one over the bound
+        b.insert(key(MAX_REMEMBERED), applied.clone(), &total);
+        assert_eq!(total.load(Ordering::Relaxed), MAX_REMEMBERED + 1);
+        // a forgets its two oldest to make room
+        a.insert(key(MAX_REMEMBERED + 1), applied, &total);
+        assert_eq!(total.load(Ordering::Relaxed), MAX_REMEMBERED);
+        assert!(a.get(&key(0), &total).is_none());
+        assert!(a.get(&key(1), &total).is_none());
+        assert!(a.get(&key(2), &total).is_some());
+        assert!(b.get(&key(MAX_REMEMBERED), &total).is_some());
+        a.clear(&total);
+        assert_eq!(total.load(Ordering::Relaxed), 1);
+    }
+}

@@ -389,3 +389,42 @@ fn a_snapshot_merges_the_shards_and_restores_into_them() {
         }
     );
 }
+
+#[test]
+fn a_name_that_changes_type_while_the_shards_are_copied_is_left_for_the_next_snapshot() {
+    let agg = Aggregator::new(100);
+    let claims = NameClaims::default();
+    let (a, b) = two_shards();
+    let counter = [add(0, "flip", "/")];
+    assert_eq!(
+        agg.apply_batch(a, None, 1, &counter, vec![], &claims)
+            .accepted(),
+        1
+    );
+    // a's shard is copied, then the name leaves it and comes back in b's as a gauge
+    let mut merged = super::copy::Merged::default();
+    let now = super::unix_now();
+    agg.inner.shards[shard_of(a)]
+        .lock()
+        .snapshot_into(now, &mut merged);
+    agg.remove_metric(a, "flip");
+    let gauge = [sample(0, "flip", MetricKind::Gauge, "/", Update::Set(2.0))];
+    assert_eq!(
+        agg.apply_batch(b, None, 1, &gauge, vec![], &claims)
+            .accepted(),
+        1
+    );
+    agg.inner.shards[shard_of(b)]
+        .lock()
+        .snapshot_into(now, &mut merged);
+    let snapshot = merged.finish();
+    assert_eq!(snapshot.families.len(), 1);
+    assert_eq!(snapshot.families[0].kind, MetricKind::Counter);
+    assert_eq!(snapshot.families[0].series.len(), 1);
+    assert_eq!(snapshot.families[0].series[0].tenant, a);
+    // the next snapshot has the gauge alone
+    let next = agg.snapshot(3600);
+    assert_eq!(next.families.len(), 1);
+    assert_eq!(next.families[0].kind, MetricKind::Gauge);
+    assert_eq!(next.families[0].series[0].tenant, b);
+}
