@@ -27,11 +27,11 @@ impl RemovedShape {
         match value {
             SeriesValue::Counter(_) => Self::Counter,
             SeriesValue::Gauge(_) => Self::Gauge,
-            SeriesValue::Histogram { bounds, .. } => Self::Histogram {
-                bounds: bounds.clone(),
+            SeriesValue::Histogram(h) => Self::Histogram {
+                bounds: h.bounds.clone(),
             },
-            SeriesValue::Summary { quantiles, .. } => Self::Summary {
-                quantiles: quantiles.clone(),
+            SeriesValue::Summary(s) => Self::Summary {
+                quantiles: s.quantiles.clone(),
             },
             SeriesValue::PushedSummary(s) => Self::Summary {
                 quantiles: s.quantiles.clone(),
