@@ -8,7 +8,7 @@ import re
 import load
 from procs import Http, rss_bytes
 
-LOCKS = ("aggregator", "live", "used_keys")
+LOCKS = ("aggregator", "claims", "live", "used_keys")
 COUNTER = re.compile(r'^(pushgate_lock_\w+|pushgate_ingest_requests_total)\{\w+="(\w+)"\} (\S+)$')
 FLUSHES = re.compile(r'^(pushgate_checkpoints_total|pushgate_pushes_total|pushgate_push_failures_total) (\S+)$')
 
@@ -61,7 +61,8 @@ class Targets:
         cells = "; ".join(f"{lock} wait {w:.2f} µs, hold {h:.2f} µs, {share:.1%} waited"
                           for lock, w, h, share in rows)
         held = next(h for lock, _, h, _ in rows if lock == "aggregator")
-        cap = f"(aggregator lock alone caps {1e6 / held:,.0f} req/s on any core count)" if held else ""
+        cap = (f"(one aggregator shard's lock admits {1e6 / held:,.0f} req/s; the tenants are "
+               f"spread over 64 shards)") if held else ""
         self.row("contention", f"locks per request, {what} ({requests:,.0f} requests)", cells, cap)
 
     def workers(self, binary, database_url, tenants):

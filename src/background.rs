@@ -75,7 +75,7 @@ pub fn spawn_touch_keys(state: web::Data<AppState>, mut shutdown: Shutdown) -> J
 
 /// One bulk write of the keys used since the last; on failure they are kept for the next.
 async fn touch_keys(state: &AppState) {
-    let ids: Vec<_> = state.used_keys.lock().drain().collect();
+    let ids = state.used_keys.take();
     if ids.is_empty() {
         return;
     }
@@ -90,6 +90,6 @@ async fn touch_keys(state: &AppState) {
             error = format!("{e:#}"),
             "could not record key use; will retry"
         );
-        state.used_keys.lock().extend(ids);
+        state.used_keys.give_back(ids);
     }
 }

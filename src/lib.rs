@@ -28,3 +28,4 @@ pub mod sinks;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod used_keys;

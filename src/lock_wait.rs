@@ -14,13 +14,17 @@ use std::time::Instant;
 /// The locks a request may take, in the order `/metrics` lists them.
 #[derive(Clone, Copy)]
 pub enum Site {
+    /// any of the aggregator's shards
     Aggregator,
+    /// the aggregator's live name claims (a family new to a shard, or leaving it)
+    Claims,
     Live,
     UsedKeys,
 }
 
-const SITES: [(Site, &str); 3] = [
+const SITES: [(Site, &str); 4] = [
     (Site::Aggregator, "aggregator"),
+    (Site::Claims, "claims"),
     (Site::Live, "live"),
     (Site::UsedKeys, "used_keys"),
 ];
@@ -32,14 +36,14 @@ struct Counters {
     acquisitions: AtomicU64,
 }
 
-static COUNTERS: [Counters; 3] = [const {
+static COUNTERS: [Counters; SITES.len()] = [const {
     Counters {
         wait_ns: AtomicU64::new(0),
         waits: AtomicU64::new(0),
         hold_ns: AtomicU64::new(0),
         acquisitions: AtomicU64::new(0),
     }
-}; 3];
+}; SITES.len()];
 
 fn nanos(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)

@@ -204,7 +204,7 @@ impl Application {
             aggregator: aggregator.clone(),
             metrics: metrics.clone(),
             live: LiveStats::default(),
-            used_keys: Arc::default(),
+            used_keys: Default::default(),
             sinks: sinks.clone(),
             prometheus: PrometheusClient::new(&settings.query.prometheus_url)
                 .context("cannot build the Prometheus client")?,

@@ -20,7 +20,7 @@ pub struct AppState {
     pub metrics: OwnMetrics,
     pub live: LiveStats,
     /// keys that authenticated since the last `last_used_at` write
-    pub used_keys: Arc<parking_lot::Mutex<std::collections::HashSet<crate::domain::ApiKeyId>>>,
+    pub used_keys: crate::used_keys::UsedKeys,
     /// where the aggregate goes (the forwarder's sinks), for readiness
     pub sinks: Sinks,
     /// the read path's Prometheus (`PUSHGATE_PROMETHEUS_URL`)

@@ -6,7 +6,7 @@ use super::apply::Reason;
 use super::groups::{GroupKey, GroupRefusal};
 use super::pushed::GroupFamily;
 use super::removals::RemovedShape;
-use super::state::{Context, SeriesKey, State};
+use super::state::{Claims, Context, SeriesKey, State, judge_name};
 use crate::domain::{LabelSet, NameClaims, UserId};
 
 impl State {
@@ -17,6 +17,7 @@ impl State {
         families: &[GroupFamily],
         replaced: &[(String, Vec<LabelSet>)],
         context: Context<'_>,
+        claims: &mut Claims<'_>,
     ) -> Result<(), GroupRefusal> {
         let refuse = |family: &str, reason| GroupRefusal {
             family: family.to_owned(),
@@ -28,7 +29,8 @@ impl State {
                 .find(|(n, _)| n == name)
                 .map_or(&[][..], |(_, l)| l.as_slice())
         };
-        // families this push empties: their type and names are free for it
+        // families this push empties in this shard: their type and names are free for it,
+        // unless another shard holds the family too
         let emptied: Vec<&str> = replaced
             .iter()
             .filter(|(name, labels)| {
@@ -44,28 +46,23 @@ impl State {
             let existing = self.families.get(&f.name);
             let family_stays = existing.is_some() && !emptied.contains(&f.name.as_str());
             if family_stays {
-                self.check_family(&f.name, kind, f.declared, context)
+                self.check_family(&f.name, kind, f.declared, context, claims)
                     .map_err(|r| refuse(&f.name, r))?;
             } else {
-                let claims = if emptied.is_empty() {
-                    &self.claims
+                let live = claims.get();
+                let live = if emptied.is_empty() {
+                    &*live
                 } else {
                     freed.get_or_insert_with(|| {
-                        let mut claims = self.claims.clone();
+                        let mut freed = live.clone();
                         for name in &emptied {
-                            claims.release(name);
+                            freed.release(name);
                         }
-                        claims
+                        freed
                     })
                 };
-                let conflict = claims.conflict(&f.name, kind).or_else(|| {
-                    (!f.declared)
-                        .then(|| context.declared_claims.conflict(&f.name, kind))
-                        .flatten()
-                });
-                if let Some(c) = conflict {
-                    return Err(refuse(&f.name, Reason::NameConflict(c)));
-                }
+                judge_name(live, &f.name, kind, f.declared, context.declared_claims)
+                    .map_err(|r| refuse(&f.name, r))?;
             }
             let Some(family) = existing else { continue };
             let mine = replaced_in(&f.name);
@@ -108,7 +105,13 @@ impl State {
     }
 
     /// Drops one series with its accounting; its family goes when it was the last.
-    pub(super) fn remove_series(&mut self, name: &str, tenant: UserId, labels: &LabelSet) {
+    pub(super) fn remove_series(
+        &mut self,
+        name: &str,
+        tenant: UserId,
+        labels: &LabelSet,
+        claims: &mut Claims<'_>,
+    ) {
         let Some(family) = self.families.get_mut(name) else {
             return;
         };
@@ -117,17 +120,16 @@ impl State {
             labels: labels.clone(),
         };
         if let Some(series) = family.series.remove(&key) {
-            // the caller makes one more generation when it is done
+            // the caller marks the change when it is done
             let shape = RemovedShape::of(&series.value);
-            self.removals
-                .record(self.generation + 1, name, tenant, labels, shape);
+            self.removals.record(name, tenant, labels, shape);
             if let Some(n) = self.series_per_tenant.get_mut(&tenant) {
                 *n -= 1;
             }
         }
         if family.series.is_empty() {
             self.families.remove(name);
-            self.claims.release(name);
+            claims.get().release(name);
         }
     }
 }

@@ -7,8 +7,9 @@ use super::apply::Reason;
 use super::pushed::GroupFamily;
 use super::removals::RemovedShape;
 use super::series::SeriesValue;
-use super::state::{Context, Series, SeriesKey, State};
-use crate::domain::{LabelSet, UserId};
+use super::state::{Claims, Context, Series, SeriesKey, State};
+use crate::domain::{LabelSet, NameClaims, UserId};
+use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -106,11 +107,13 @@ impl State {
                     .collect()
             })
             .unwrap_or_default();
-        self.judge_group(&key, families, &replaced, context)?;
+        // held from the judgement to the last claim, when the push needs the live claims
+        let mut claims = Claims::new(&context.shared.claims);
+        self.judge_group(&key, families, &replaced, context, &mut claims)?;
 
         for (name, labels) in &replaced {
             for l in labels {
-                self.remove_series(name, tenant, l);
+                self.remove_series(name, tenant, l, &mut claims);
             }
         }
         let key = match self.groups.get_key_value(&key) {
@@ -123,7 +126,7 @@ impl State {
         }
         let mut added = 0;
         for f in families {
-            self.family_mut(&f.name, &f.schema);
+            self.family_mut(&f.name, &f.schema, &mut claims);
             let (families_by_name, interner) = (&mut self.families, &mut self.labels);
             let Some(family) = families_by_name.get_mut(&f.name) else {
                 continue;
@@ -160,31 +163,32 @@ impl State {
         self.groups.insert(key, group);
         self.series_per_tenant.retain(|_, n| *n > 0);
         self.labels.purge();
-        self.generation += 1;
+        self.dirty = true;
         Ok(total)
     }
 
     /// Drops a group and its series; whether it existed.
-    pub(super) fn delete_group(&mut self, tenant: UserId, labels: LabelSet) -> bool {
+    pub(super) fn delete_group(
+        &mut self,
+        tenant: UserId,
+        labels: LabelSet,
+        claims: &Mutex<NameClaims>,
+    ) -> bool {
         let key = GroupKey { tenant, labels };
         let Some(group) = self.groups.remove(&key) else {
             return false;
         };
-        self.removals.record(
-            self.generation + 1,
-            GROUP_PUSH_TIME,
-            tenant,
-            &key.labels,
-            RemovedShape::Gauge,
-        );
+        self.removals
+            .record(GROUP_PUSH_TIME, tenant, &key.labels, RemovedShape::Gauge);
+        let mut claims = Claims::new(claims);
         for (name, sets) in &group.members {
             for l in sets {
-                self.remove_series(name, tenant, l);
+                self.remove_series(name, tenant, l, &mut claims);
             }
         }
         self.series_per_tenant.retain(|_, n| *n > 0);
         self.labels.purge();
-        self.generation += 1;
+        self.dirty = true;
         true
     }
 

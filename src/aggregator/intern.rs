@@ -1,7 +1,8 @@
 //! Label sets shared between series. Tenants that run the same tracking code push the same
 //! label sets (`{path="/", status="200"}`) into the same metric names, so at a million series
 //! most label sets repeat: each distinct set is kept once and every series holds an `Arc` to it
-//! (16 bytes instead of an allocation per pair and per string; see docs/performance.md).
+//! (16 bytes instead of an allocation per pair and per string; see docs/performance.md). Each
+//! shard of the aggregate has its own: tenants share label sets within their shard.
 
 use crate::domain::LabelSet;
 use std::collections::HashSet;
@@ -80,9 +81,14 @@ mod tests {
     #[test]
     fn tenants_pushing_the_same_labels_share_them_until_their_series_go() {
         use crate::aggregator::Aggregator;
+        use crate::aggregator::shard_of;
         use crate::domain::{NameClaims, UserId};
         let agg = Aggregator::new(10);
-        let (a, b) = (UserId(uuid::Uuid::new_v4()), UserId(uuid::Uuid::new_v4()));
+        // label sets are shared within a shard: two tenants of one shard
+        let a = UserId(uuid::Uuid::new_v4());
+        let b = std::iter::repeat_with(|| UserId(uuid::Uuid::new_v4()))
+            .find(|b| shard_of(*b) == shard_of(a))
+            .unwrap();
         let claims = NameClaims::default();
         for tenant in [a, b] {
             // a fresh allocation per push, as the validator makes
@@ -91,16 +97,16 @@ mod tests {
             assert_eq!(applied.accepted(), 1);
         }
         {
-            let state = agg.state.lock();
+            let state = agg.inner.shards[shard_of(a)].lock();
             let keys: Vec<_> = state.families["page_views_total"].series.keys().collect();
             assert_eq!(keys.len(), 2);
             assert!(Arc::ptr_eq(&keys[0].labels, &keys[1].labels));
             assert_eq!(state.labels.len(), 1);
         }
         agg.remove_tenant(a);
-        assert_eq!(agg.state.lock().labels.len(), 1);
+        assert_eq!(agg.inner.shards[shard_of(a)].lock().labels.len(), 1);
         agg.remove_tenant(b);
-        assert_eq!(agg.state.lock().labels.len(), 0);
+        assert_eq!(agg.inner.shards[shard_of(a)].lock().labels.len(), 0);
         let snapshot = agg.snapshot(3600);
         assert_eq!(snapshot.series_count(), 0);
     }

@@ -27,11 +27,11 @@ impl RemovedShape {
         match value {
             SeriesValue::Counter(_) => Self::Counter,
             SeriesValue::Gauge(_) => Self::Gauge,
-            SeriesValue::Histogram { bounds, .. } => Self::Histogram {
-                bounds: bounds.clone(),
+            SeriesValue::Histogram(h) => Self::Histogram {
+                bounds: h.bounds.clone(),
             },
-            SeriesValue::Summary { quantiles, .. } => Self::Summary {
-                quantiles: quantiles.clone(),
+            SeriesValue::Summary(s) => Self::Summary {
+                quantiles: s.quantiles.clone(),
             },
             SeriesValue::PushedSummary(s) => Self::Summary {
                 quantiles: s.quantiles.clone(),
@@ -63,6 +63,8 @@ pub struct Drained {
 pub(super) struct RemovalLog {
     enabled: bool,
     entries: Vec<Removal>,
+    /// entries before this one carry their generation; those after wait for `seal`
+    sealed: usize,
     dropped: u64,
 }
 
@@ -71,10 +73,9 @@ impl RemovalLog {
         self.enabled = true;
     }
 
-    /// Records that a series left; `generation` is the generation its removal makes.
+    /// Records that a series left, in a change whose generation `seal` gives it.
     pub(super) fn record(
         &mut self,
-        generation: u64,
         family: &str,
         tenant: UserId,
         labels: &LabelSet,
@@ -88,7 +89,7 @@ impl RemovalLog {
             return;
         }
         self.entries.push(Removal {
-            generation,
+            generation: u64::MAX,
             family: family.to_owned(),
             tenant,
             labels: labels.clone(),
@@ -96,12 +97,22 @@ impl RemovalLog {
         });
     }
 
+    /// Stamps the removals recorded since the last seal with `generation`, the generation the
+    /// change that made them made (called when it is complete, under the same lock).
+    pub(super) fn seal(&mut self, generation: u64) {
+        for r in &mut self.entries[self.sealed..] {
+            r.generation = generation;
+        }
+        self.sealed = self.entries.len();
+    }
+
     /// Takes the removals a snapshot of `generation` reflects; later ones stay.
     pub(super) fn drain_through(&mut self, generation: u64) -> Drained {
-        let (taken, kept) = std::mem::take(&mut self.entries)
+        let (taken, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.entries)
             .into_iter()
             .partition(|r| r.generation <= generation);
         self.entries = kept;
+        self.sealed = self.entries.len();
         Drained {
             removals: taken,
             dropped: std::mem::take(&mut self.dropped),
@@ -121,11 +132,14 @@ mod tests {
     fn off_until_enabled_then_drained_by_generation() {
         let tenant = UserId(uuid::Uuid::new_v4());
         let mut log = RemovalLog::default();
-        log.record(1, "a", tenant, &labels(), RemovedShape::Counter);
+        log.record("a", tenant, &labels(), RemovedShape::Counter);
+        log.seal(1);
         assert!(log.drain_through(u64::MAX).removals.is_empty());
         log.enable();
-        log.record(3, "a", tenant, &labels(), RemovedShape::Counter);
-        log.record(5, "b", tenant, &labels(), RemovedShape::Gauge);
+        log.record("a", tenant, &labels(), RemovedShape::Counter);
+        log.seal(3);
+        log.record("b", tenant, &labels(), RemovedShape::Gauge);
+        log.seal(5);
         let first = log.drain_through(4);
         assert_eq!(first.removals.len(), 1);
         assert_eq!(first.removals[0].family, "a");
@@ -140,8 +154,9 @@ mod tests {
         let mut log = RemovalLog::default();
         log.enable();
         for _ in 0..CAPACITY + 3 {
-            log.record(1, "a", tenant, &labels(), RemovedShape::Counter);
+            log.record("a", tenant, &labels(), RemovedShape::Counter);
         }
+        log.seal(1);
         let drained = log.drain_through(1);
         assert_eq!(drained.removals.len(), CAPACITY);
         assert_eq!(drained.dropped, 3);

@@ -20,20 +20,21 @@ pub enum Update {
 pub enum SeriesValue {
     Counter(f64),
     Gauge(f64),
-    Histogram {
-        bounds: Arc<[f64]>,
-        counts: Box<[u64]>,
-        sum: f64,
-        count: u64,
-    },
-    Summary {
-        quantiles: Arc<[f64]>,
-        sum: f64,
-        count: u64,
-        window: Box<SlidingQuantiles>,
-    },
+    /// boxed, as both summaries are: the common counters and gauges keep a series' table
+    /// entry small (docs/performance.md, memory per series)
+    Histogram(Box<HistogramCounts>),
+    Summary(Box<LiveSummary>),
     /// a summary whose quantiles a client library computed (the Pushgateway API): kept as sent
     PushedSummary(Box<SummaryValues>),
+}
+
+/// A summary pushgate computes from observations: its sliding window's quantiles.
+#[derive(Clone)]
+pub struct LiveSummary {
+    pub quantiles: Arc<[f64]>,
+    pub sum: f64,
+    pub count: u64,
+    pub window: SlidingQuantiles,
 }
 
 /// A delta could not be added: the histogram's buckets are not those the series counts in.
@@ -51,18 +52,18 @@ impl SeriesValue {
         match schema.kind {
             MetricKind::Counter => Self::Counter(0.0),
             MetricKind::Gauge => Self::Gauge(0.0),
-            MetricKind::Histogram => Self::Histogram {
+            MetricKind::Histogram => Self::Histogram(Box::new(HistogramCounts {
                 bounds: schema.buckets.clone(),
                 counts: vec![0; schema.buckets.len()].into_boxed_slice(),
                 sum: 0.0,
                 count: 0,
-            },
-            MetricKind::Summary => Self::Summary {
+            })),
+            MetricKind::Summary => Self::Summary(Box::new(LiveSummary {
                 quantiles: schema.quantiles.clone(),
                 sum: 0.0,
                 count: 0,
-                window: Box::new(SlidingQuantiles::new(now)),
-            },
+                window: SlidingQuantiles::new(now),
+            })),
         }
     }
 
@@ -71,12 +72,7 @@ impl SeriesValue {
         match value {
             CurrentValue::Counter(v) => Self::Counter(*v),
             CurrentValue::Gauge(v) => Self::Gauge(*v),
-            CurrentValue::Histogram(h) => Self::Histogram {
-                bounds: h.bounds.clone(),
-                counts: h.counts.clone(),
-                sum: h.sum,
-                count: h.count,
-            },
+            CurrentValue::Histogram(h) => Self::Histogram(Box::new(h.clone())),
             CurrentValue::Summary(s) => Self::PushedSummary(Box::new(s.clone())),
         }
     }
@@ -93,29 +89,15 @@ impl SeriesValue {
             (this, value, Temporality::Cumulative) => *this = Self::from_current(value),
             (Self::Counter(v), CurrentValue::Counter(x), Temporality::Delta)
             | (Self::Gauge(v), CurrentValue::Gauge(x), Temporality::Delta) => *v = finite(*v + x),
-            (
-                Self::Histogram {
-                    bounds,
-                    counts,
-                    sum,
-                    count,
-                },
-                CurrentValue::Histogram(HistogramCounts {
-                    bounds: delta_bounds,
-                    counts: delta_counts,
-                    sum: delta_sum,
-                    count: delta_count,
-                }),
-                Temporality::Delta,
-            ) => {
-                if bounds != delta_bounds {
+            (Self::Histogram(h), CurrentValue::Histogram(delta), Temporality::Delta) => {
+                if h.bounds != delta.bounds {
                     return Err(BoundsChanged);
                 }
-                for (c, d) in counts.iter_mut().zip(delta_counts.iter()) {
+                for (c, d) in h.counts.iter_mut().zip(delta.counts.iter()) {
                     *c = c.saturating_add(*d);
                 }
-                *sum = finite(*sum + delta_sum);
-                *count = count.saturating_add(*delta_count);
+                h.sum = finite(h.sum + delta.sum);
+                h.count = h.count.saturating_add(delta.count);
             }
             (this, value, Temporality::Delta) => *this = Self::from_current(value),
         }
@@ -129,31 +111,18 @@ impl SeriesValue {
             (Self::Counter(v), Update::Add(x)) => *v = finite(*v + x),
             (Self::Gauge(v), Update::Set(x)) => *v = x,
             (Self::Gauge(v), Update::Add(x)) => *v = finite(*v + x),
-            (
-                Self::Histogram {
-                    bounds,
-                    counts,
-                    sum,
-                    count,
-                },
-                Update::Observe(x),
-            ) => {
+            (Self::Histogram(h), Update::Observe(x)) => {
                 // non-cumulative counts: the first bucket whose upper bound holds x
-                if let Some(i) = bounds.iter().position(|b| x <= *b) {
-                    counts[i] += 1;
+                if let Some(i) = h.bounds.iter().position(|b| x <= *b) {
+                    h.counts[i] += 1;
                 }
-                *sum = finite(*sum + x);
-                *count += 1;
+                h.sum = finite(h.sum + x);
+                h.count += 1;
             }
-            (
-                Self::Summary {
-                    sum, count, window, ..
-                },
-                Update::Observe(x),
-            ) => {
-                window.observe(x, now);
-                *sum = finite(*sum + x);
-                *count += 1;
+            (Self::Summary(s), Update::Observe(x)) => {
+                s.window.observe(x, now);
+                s.sum = finite(s.sum + x);
+                s.count += 1;
             }
             _ => {}
         }
@@ -172,10 +141,8 @@ impl<'a> SeriesShape<'a> {
         let (kind, buckets, quantiles) = match value {
             SeriesValue::Counter(_) => (MetricKind::Counter, None, None),
             SeriesValue::Gauge(_) => (MetricKind::Gauge, None, None),
-            SeriesValue::Histogram { bounds, .. } => (MetricKind::Histogram, Some(&**bounds), None),
-            SeriesValue::Summary { quantiles, .. } => {
-                (MetricKind::Summary, None, Some(&**quantiles))
-            }
+            SeriesValue::Histogram(h) => (MetricKind::Histogram, Some(&*h.bounds), None),
+            SeriesValue::Summary(s) => (MetricKind::Summary, None, Some(&*s.quantiles)),
             SeriesValue::PushedSummary(s) => (MetricKind::Summary, None, Some(&*s.quantiles)),
         };
         Self {
@@ -203,14 +170,11 @@ mod tests {
         for x in [0.5, 1.0, 1.5, 3.0] {
             s.apply(Update::Observe(x), 0);
         }
-        let SeriesValue::Histogram {
-            counts, sum, count, ..
-        } = s
-        else {
+        let SeriesValue::Histogram(h) = s else {
             panic!()
         };
-        assert_eq!(&*counts, &[2, 1]);
-        assert_eq!((sum, count), (6.0, 4));
+        assert_eq!(&*h.counts, &[2, 1]);
+        assert_eq!((h.sum, h.count), (6.0, 4));
     }
 
     #[test]

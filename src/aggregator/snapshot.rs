@@ -1,8 +1,8 @@
 //! A consistent copy of the whole state, taken under the lock: what is checkpointed to
 //! Postgres and then handed to every sink, so they never disagree.
 
-use super::pushed::SummaryValues;
-use super::series::SeriesValue;
+use super::pushed::{HistogramCounts, SummaryValues};
+use super::series::{LiveSummary, SeriesValue};
 use super::summary::SlidingQuantiles;
 use crate::domain::{LabelSet, MetricKind, UserId};
 use serde::{Deserialize, Serialize};
@@ -84,27 +84,17 @@ pub(super) fn snapshot_value(value: &mut SeriesValue, now: i64) -> ValueSnapshot
     match value {
         SeriesValue::Counter(v) => ValueSnapshot::Counter(*v),
         SeriesValue::Gauge(v) => ValueSnapshot::Gauge(*v),
-        SeriesValue::Histogram {
-            bounds,
-            counts,
-            sum,
-            count,
-        } => ValueSnapshot::Histogram {
-            bounds: bounds.clone(),
-            counts: counts.clone(),
-            sum: *sum,
-            count: *count,
+        SeriesValue::Histogram(h) => ValueSnapshot::Histogram {
+            bounds: h.bounds.clone(),
+            counts: h.counts.clone(),
+            sum: h.sum,
+            count: h.count,
         },
-        SeriesValue::Summary {
-            quantiles,
-            sum,
-            count,
-            window,
-        } => ValueSnapshot::Summary {
-            values: window.quantiles(quantiles, now),
-            quantiles: quantiles.clone(),
-            sum: *sum,
-            count: *count,
+        SeriesValue::Summary(s) => ValueSnapshot::Summary {
+            values: s.window.quantiles(&s.quantiles, now),
+            quantiles: s.quantiles.clone(),
+            sum: s.sum,
+            count: s.count,
         },
         SeriesValue::PushedSummary(s) => ValueSnapshot::Summary {
             quantiles: s.quantiles.clone(),
@@ -125,23 +115,23 @@ pub(super) fn restore_value(value: ValueSnapshot, now: i64) -> SeriesValue {
             counts,
             sum,
             count,
-        } => SeriesValue::Histogram {
+        } => SeriesValue::Histogram(Box::new(HistogramCounts {
             bounds,
             counts,
             sum,
             count,
-        },
+        })),
         ValueSnapshot::Summary {
             quantiles,
             sum,
             count,
             ..
-        } => SeriesValue::Summary {
+        } => SeriesValue::Summary(Box::new(LiveSummary {
             quantiles,
             sum,
             count,
-            window: Box::new(SlidingQuantiles::new(now)),
-        },
+            window: SlidingQuantiles::new(now),
+        })),
     }
 }
 

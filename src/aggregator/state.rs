@@ -1,7 +1,9 @@
-//! The aggregate itself, behind the handle's lock: every tenant's series by family, the names
-//! live families claim, the per-tenant series counts, the dedupe memory and the shared label
-//! sets. Everything here runs under that one lock, briefly.
-//! Over 300 lines: every change to the state, each small, next to the fields it keeps true.
+//! One shard of the aggregate, behind its own lock (`mod.rs` keeps the shards): its tenants'
+//! series by family, their series counts, the dedupe memory of their keys and the label sets
+//! they share. What every shard shares (`Shared`) is outside the shard locks: the names live
+//! families claim (its own lock, taken only when a family is new to a shard or leaves it), the
+//! generation and the dedupe memory's total size (atomics).
+//! Over 300 lines: every change to a shard, each small, next to the fields it keeps true.
 
 use super::apply::{Applied, Reason, Rejection, Sample};
 use super::dedupe::{BatchKey, Dedupe};
@@ -10,8 +12,11 @@ use super::intern::LabelInterner;
 use super::removals::{RemovalLog, RemovedShape};
 use super::series::SeriesValue;
 use crate::domain::{LabelSet, MetricKind, MetricSchema, NameClaims, UserId};
+use crate::lock_wait::{self, Held, Site};
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 
 #[derive(Hash, PartialEq, Eq, Clone)]
 pub(super) struct SeriesKey {
@@ -33,16 +38,46 @@ pub(super) struct Family {
     pub(super) series: HashMap<SeriesKey, Series>,
 }
 
+/// What the shards share.
+#[derive(Default)]
+pub(super) struct Shared {
+    /// the names every shard's live families claim, one holder per shard that has the family
+    pub(super) claims: Mutex<NameClaims>,
+    /// counts changes: a sink whose last delivery has another generation is behind. Grown
+    /// once per change, under the changed shard's lock, when the change is complete
+    pub(super) generation: AtomicU64,
+    /// batches every shard's dedupe remembers, for their common bound
+    pub(super) remembered: AtomicUsize,
+}
+
+/// The live claims, locked the first time a change needs them and held until it is done, so
+/// that judging a new name and claiming it are one step even across shards.
+pub(super) struct Claims<'a> {
+    mutex: &'a Mutex<NameClaims>,
+    held: Option<Held<'a, NameClaims>>,
+}
+
+impl<'a> Claims<'a> {
+    pub(super) fn new(mutex: &'a Mutex<NameClaims>) -> Self {
+        Self { mutex, held: None }
+    }
+
+    pub(super) fn get(&mut self) -> &mut NameClaims {
+        let mutex = self.mutex;
+        self.held
+            .get_or_insert_with(|| lock_wait::lock(Site::Claims, mutex))
+    }
+}
+
 #[derive(Default)]
 pub(super) struct State {
     pub(super) families: HashMap<String, Family>,
-    pub(super) claims: NameClaims,
     pub(super) series_per_tenant: HashMap<UserId, usize>,
-    /// counts changes: a sink whose last delivery has another generation is behind
-    pub(super) generation: u64,
+    /// something changed since the handle last grew the generation (`Aggregator::commit`)
+    pub(super) dirty: bool,
     /// oldest `touched` at the last snapshot: a lower bound, to know when series will expire
     pub(super) earliest_touched: Option<i64>,
-    dedupe: Dedupe,
+    pub(super) dedupe: Dedupe,
     pub(super) labels: LabelInterner,
     /// the tenants' Pushgateway API groups (`groups.rs`)
     pub(super) groups: HashMap<Arc<GroupKey>, Group>,
@@ -71,7 +106,7 @@ impl State {
         context: Context<'_>,
     ) -> Applied {
         if let Some(key) = &batch_key
-            && let Some(previous) = self.dedupe.get(key)
+            && let Some(previous) = self.dedupe.get(key, &context.shared.remembered)
         {
             return Applied {
                 duplicate: true,
@@ -94,7 +129,8 @@ impl State {
             duplicate: false,
         };
         if let Some(key) = batch_key {
-            self.dedupe.insert(key, applied.clone());
+            self.dedupe
+                .insert(key, applied.clone(), &context.shared.remembered);
         }
         applied
     }
@@ -129,30 +165,22 @@ impl State {
     }
 
     /// Whether a family `name` of `kind` may take a new series: its type, and when the family
-    /// is new, the names every live family and (unless it is that config) every config claims.
+    /// is new to this shard, the names every live family and (unless it is that config) every
+    /// config claims.
     pub(super) fn check_family(
         &self,
         name: &str,
         kind: MetricKind,
         declared: bool,
         context: Context<'_>,
+        claims: &mut Claims<'_>,
     ) -> Result<(), Reason> {
         match self.families.get(name) {
             Some(family) if family.kind != kind => Err(Reason::KindConflict {
                 existing: family.kind,
             }),
             Some(_) => Ok(()),
-            None => {
-                let conflict = self.claims.conflict(name, kind).or_else(|| {
-                    // Configs of other tenants count too, unless this sample is that config.
-                    if declared {
-                        None
-                    } else {
-                        context.declared_claims.conflict(name, kind)
-                    }
-                });
-                conflict.map_or(Ok(()), |c| Err(Reason::NameConflict(c)))
-            }
+            None => judge_name(claims.get(), name, kind, declared, context.declared_claims),
         }
     }
 
@@ -166,7 +194,8 @@ impl State {
         new: impl FnOnce() -> SeriesValue,
     ) -> Result<(), Reason> {
         let kind = target.schema.kind;
-        self.check_family(target.name, kind, target.declared, context)?;
+        let mut claims = Claims::new(&context.shared.claims);
+        self.check_family(target.name, kind, target.declared, context, &mut claims)?;
         let mut key = SeriesKey {
             tenant: target.tenant,
             labels: target.labels.clone(),
@@ -185,7 +214,7 @@ impl State {
             if family.help.is_none() {
                 family.help.clone_from(&target.schema.help);
             }
-            self.generation += 1;
+            self.dirty = true;
             return Ok(());
         }
         let count = self.series_per_tenant.entry(target.tenant).or_default();
@@ -203,18 +232,23 @@ impl State {
             declared: target.declared,
             group: None,
         };
-        self.family_mut(target.name, target.schema)
+        self.family_mut(target.name, target.schema, &mut claims)
             .series
             .insert(key, series);
-        self.generation += 1;
+        self.dirty = true;
         Ok(())
     }
 
-    /// The family `name`, created (and its names claimed) if it is new; its help is the
-    /// first one any of its samples brings.
-    pub(super) fn family_mut(&mut self, name: &str, schema: &MetricSchema) -> &mut Family {
+    /// The family `name`, created (and its names claimed) if it is new to this shard; its help
+    /// is the first one any of its samples brings. The caller judged the name with `claims`.
+    pub(super) fn family_mut(
+        &mut self,
+        name: &str,
+        schema: &MetricSchema,
+        claims: &mut Claims<'_>,
+    ) -> &mut Family {
         if !self.families.contains_key(name) {
-            self.claims.claim(name, schema.kind);
+            claims.get().claim(name, schema.kind);
         }
         // a new family only: the name is copied once per family, not per sample
         let family = self
@@ -231,21 +265,23 @@ impl State {
         family
     }
 
-    pub(super) fn retain(&mut self, keep: impl Fn(&str, &SeriesKey, &Series) -> bool) {
+    pub(super) fn retain(
+        &mut self,
+        claims: &Mutex<NameClaims>,
+        keep: impl Fn(&str, &SeriesKey, &Series) -> bool,
+    ) {
         let mut emptied = Vec::new();
         let mut removed = false;
         for (name, family) in &mut self.families {
             let per_tenant = &mut self.series_per_tenant;
             let groups = &mut self.groups;
             let removals = &mut self.removals;
-            // the generation this family's removals make (incremented below)
-            let generation = self.generation + 1;
             let before = family.series.len();
             family.series.retain(|key, series| {
                 let kept = keep(name, key, series);
                 if !kept {
                     let shape = RemovedShape::of(&series.value);
-                    removals.record(generation, name, key.tenant, &key.labels, shape);
+                    removals.record(name, key.tenant, &key.labels, shape);
                     if let Some(n) = per_tenant.get_mut(&key.tenant) {
                         *n -= 1;
                     }
@@ -256,25 +292,26 @@ impl State {
                 kept
             });
             if family.series.len() != before {
-                self.generation += 1;
                 removed = true;
             }
             if family.series.is_empty() {
                 emptied.push(name.clone());
             }
         }
+        let mut claims = Claims::new(claims);
         for name in emptied {
             self.families.remove(&name);
-            self.claims.release(&name);
+            claims.get().release(&name);
         }
         self.series_per_tenant.retain(|_, n| *n > 0);
         if removed {
+            self.dirty = true;
             self.labels.purge();
         }
     }
 
-    pub(super) fn expire(&mut self, oldest_kept: i64) {
-        self.retain(|_, _, series| series.touched >= oldest_kept);
+    pub(super) fn expire(&mut self, claims: &Mutex<NameClaims>, oldest_kept: i64) {
+        self.retain(claims, |_, _, series| series.touched >= oldest_kept);
         // a group goes with its series: both were last touched by its last push
         self.retain_groups(|_, group| group.last_push >= oldest_kept);
     }
@@ -284,24 +321,17 @@ impl State {
     /// Keeps the groups `keep` says; each dropped group's push time series leaves too.
     pub(super) fn retain_groups(&mut self, keep: impl Fn(&GroupKey, &Group) -> bool) {
         let removals = &mut self.removals;
-        let generation = self.generation + 1;
         let before = self.groups.len();
         self.groups.retain(|key, group| {
             let kept = keep(key, group);
             if !kept {
                 let name = super::groups::GROUP_PUSH_TIME;
-                removals.record(
-                    generation,
-                    name,
-                    key.tenant,
-                    &key.labels,
-                    RemovedShape::Gauge,
-                );
+                removals.record(name, key.tenant, &key.labels, RemovedShape::Gauge);
             }
             kept
         });
         if self.groups.len() != before {
-            self.generation = generation;
+            self.dirty = true;
         }
     }
 }
@@ -313,4 +343,33 @@ pub(super) struct Context<'a> {
     pub(super) max_series: usize,
     /// names claimed by every tenant's configs
     pub(super) declared_claims: &'a NameClaims,
+    pub(super) shared: &'a Shared,
+}
+
+/// Whether a family `name` of `kind`, new to a shard, may join the live families (`live`, the
+/// names every shard's families claim) and the configs' names (`declared_claims`, unless the
+/// sample is that config's). A family of that name in another shard decides as it would here.
+pub(super) fn judge_name(
+    live: &NameClaims,
+    name: &str,
+    kind: MetricKind,
+    declared: bool,
+    declared_claims: &NameClaims,
+) -> Result<(), Reason> {
+    if let Some((existing, _)) = live.holder(name) {
+        return if existing == kind {
+            Ok(())
+        } else {
+            Err(Reason::KindConflict { existing })
+        };
+    }
+    let conflict = live.conflict(name, kind).or_else(|| {
+        // Configs of other tenants count too, unless this sample is that config.
+        if declared {
+            None
+        } else {
+            declared_claims.conflict(name, kind)
+        }
+    });
+    conflict.map_or(Ok(()), |c| Err(Reason::NameConflict(c)))
 }

@@ -73,6 +73,11 @@ pub fn names_that_could_clash(name: &str, kind: MetricKind) -> Vec<String> {
 }
 
 impl NameClaims {
+    /// The kind `name` is held as and by how many holders, when someone holds it.
+    pub fn holder(&self, name: &str) -> Option<(MetricKind, usize)> {
+        self.holders.get(name).copied()
+    }
+
     /// Why `(name, kind)` cannot join the families already claimed; `None` when it can.
     pub fn conflict(&self, name: &str, kind: MetricKind) -> Option<NameConflict> {
         if let Some((held, _)) = self.holders.get(name) {

@@ -1,6 +1,7 @@
 //! What arrived recently, per tenant and metric, for the dashboard's live view: samples per
 //! minute over the last 15 minutes, last seen, and recent rejections grouped by metric and
-//! reason (`rejections.rs`).
+//! reason (`rejections.rs`). Kept in shards by tenant, as the aggregate is, so that requests
+//! of tenants in different shards never wait on one lock.
 
 use super::outcome::ItemError;
 use super::rejections::Rejections;
@@ -26,9 +27,21 @@ pub struct TenantLive {
     pub rejections: Rejections,
 }
 
-#[derive(Clone, Default)]
+type Shard = Mutex<HashMap<UserId, TenantLive>>;
+
+#[derive(Clone)]
 pub struct LiveStats {
-    tenants: Arc<Mutex<HashMap<UserId, TenantLive>>>,
+    shards: Arc<[Shard]>,
+}
+
+impl Default for LiveStats {
+    fn default() -> Self {
+        Self {
+            shards: (0..crate::aggregator::SHARDS)
+                .map(|_| Mutex::default())
+                .collect(),
+        }
+    }
 }
 
 fn bump(live: &mut MetricLive, minute: i64, accepted: u64, rejected: u64) {
@@ -49,11 +62,15 @@ fn bump(live: &mut MetricLive, minute: i64, accepted: u64, rejected: u64) {
 }
 
 impl LiveStats {
+    fn shard(&self, tenant: UserId) -> &Shard {
+        &self.shards[crate::aggregator::shard_of(tenant)]
+    }
+
     /// Records one batch: `accepted` metric names (one entry per accepted item) and the errors.
     pub fn record(&self, tenant: UserId, accepted: &[&str], errors: &[ItemError]) {
         let now = Utc::now();
         let minute = now.timestamp() / 60;
-        let mut tenants = lock_wait::lock(Site::Live, &self.tenants);
+        let mut tenants = lock_wait::lock(Site::Live, self.shard(tenant));
         let t = tenants.entry(tenant).or_default();
         for name in accepted {
             // the name is copied only the first time a metric is seen, not for every item
@@ -79,13 +96,13 @@ impl LiveStats {
 
     /// Records a whole request refused before its items were judged (e.g. an empty batch).
     pub fn record_refusal(&self, tenant: UserId, code: &'static str, message: String) {
-        let mut tenants = self.tenants.lock();
+        let mut tenants = self.shard(tenant).lock();
         let t = tenants.entry(tenant).or_default();
         t.rejections.record(Utc::now(), None, code, &message);
     }
 
     pub fn tenant(&self, tenant: UserId) -> TenantLive {
-        self.tenants
+        self.shard(tenant)
             .lock()
             .get(&tenant)
             .cloned()
@@ -93,6 +110,6 @@ impl LiveStats {
     }
 
     pub fn forget(&self, tenant: UserId) {
-        self.tenants.lock().remove(&tenant);
+        self.shard(tenant).lock().remove(&tenant);
     }
 }

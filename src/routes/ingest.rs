@@ -69,8 +69,7 @@ async fn ingest(
     let span =
         tracing::debug_span!("ingest", tenant = %pusher.key.user_id, key_id = %pusher.key.id);
     let _enter = span.enter();
-    crate::lock_wait::lock(crate::lock_wait::Site::UsedKeys, &state.used_keys)
-        .insert(pusher.key.id);
+    state.used_keys.mark(pusher.key.id);
 
     let body = read_limited(req, payload, state.settings.limits.max_body_bytes).await?;
     let pipeline = state.pipeline(&registry);

@@ -25,8 +25,7 @@ pub fn server_pusher(req: &HttpRequest, state: &AppState) -> Result<Pusher, ApiE
     let registry = state.registry.current();
     // no Origin is passed on: a key without its secret is refused here, whoever sends it
     let pusher = authenticate(&registry, key.as_deref(), secret.as_deref(), None)?;
-    crate::lock_wait::lock(crate::lock_wait::Site::UsedKeys, &state.used_keys)
-        .insert(pusher.key.id);
+    state.used_keys.mark(pusher.key.id);
     Ok(pusher)
 }
 
