@@ -2,6 +2,7 @@
 //! snapshots are taken and tenants removed, copies of one batch racing, tenants of different
 //! shards racing to create one name with two types, one tenant's threads racing for its last
 //! series. Each outcome is exact whatever the interleaving, and checked as such.
+//! Over 300 lines: one race per rule, each with its own exact check.
 
 use super::{Aggregator, BatchKey, Reason, SHARDS, Sample, Update, shard_of};
 use crate::domain::{ApiKeyId, LabelSet, MetricKind, MetricSchema, NameClaims, UserId};
