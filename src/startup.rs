@@ -268,6 +268,7 @@ impl Application {
         });
         let server = HttpServer::new(move || worker_parts.app())
             .workers(workers)
+            .on_connect(no_delay)
             .listen(listener)
             .context("cannot serve on the listener")?
             // in-flight requests get 3 s; the rest of the 10 s is the final flush's
@@ -331,9 +332,34 @@ impl Application {
     }
 }
 
+/// TCP_NODELAY on every accepted connection. An answer written in more than one piece (the
+/// read path streams Prometheus's answer through) otherwise waits for the client's delayed ACK
+/// before its last piece goes out: 40 ms per answer (Nagle's algorithm).
+fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Err(e) = tcp.set_nodelay(true)
+    {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `HttpServer::on_connect` hands over for a TCP listener is actix's `TcpStream`.
+    #[actix_web::test]
+    async fn accepted_connections_get_tcp_nodelay() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+        let address = listener.local_addr().expect("its address");
+        let _client = std::net::TcpStream::connect(address).expect("a connection");
+        let (accepted, _) = listener.accept().expect("accepted");
+        accepted.set_nonblocking(true).expect("non-blocking");
+        let tcp = actix_web::rt::net::TcpStream::from_std(accepted).expect("a tokio stream");
+        assert!(!tcp.nodelay().expect("readable"), "off by default");
+        no_delay(&tcp, &mut actix_web::dev::Extensions::new());
+        assert!(tcp.nodelay().expect("readable"));
+    }
 
     #[test]
     fn at_least_one_sink_is_required() {
