@@ -1,6 +1,6 @@
 """pushgate's benchmark: started by bench/run, which installs the tools and builds the release
-binary first. Prints one table; see docs/performance.md for what each row means.
-Over 300 lines: every part shares the process table, the fill and the one results table."""
+binary first. Prints one table; see docs/performance.md for what each row means."""
+# Over 300 lines: every part shares the process table, the fill and the one results table.
 
 import argparse
 import json
