@@ -21,9 +21,7 @@ impl Default for UsedKeys {
 }
 
 fn shard_of(id: ApiKeyId) -> usize {
-    let (high, low) = id.0.as_u64_pair();
-    let mixed = (high ^ low.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> (64 - SHARDS.trailing_zeros())) as usize
+    id.shard(SHARDS)
 }
 
 impl UsedKeys {

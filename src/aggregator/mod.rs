@@ -58,11 +58,9 @@ pub fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// The shard of `tenant`'s series: its id's bits mixed, so that ids of any version spread.
+/// The shard of `tenant`'s series.
 pub(crate) fn shard_of(tenant: UserId) -> usize {
-    let (high, low) = tenant.0.as_u64_pair();
-    let mixed = (high ^ low.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> (64 - SHARDS.trailing_zeros())) as usize
+    tenant.shard(SHARDS)
 }
 
 impl Aggregator {
@@ -267,12 +265,7 @@ impl Aggregator {
     /// came from that tenant then. A family shared with other tenants (here or in other
     /// shards) is exposed with the first help any of them brought, not this tenant's to read.
     pub fn own_help(&self, name: &str, tenant: UserId) -> Option<String> {
-        let state = self.lock(shard_of(tenant));
-        let claims = lock_wait::lock(Site::Claims, &self.inner.shared.claims);
-        let only_here = claims.holder(name).is_some_and(|(_, holders)| holders == 1);
-        let family = state.families.get(name)?;
-        let sole = only_here && family.series.keys().all(|k| k.tenant == tenant);
-        family.help.clone().filter(|_| sole)
+        self.with_own_family(name, tenant, |own, _| own?.help.clone())
     }
 
     /// Whether `(name, kind)` conflicts with a family some tenant already pushes.
@@ -282,21 +275,30 @@ impl Aggregator {
         kind: MetricKind,
         tenant: UserId,
     ) -> Option<NameConflict> {
-        // the shard's lock first, then the claims': the order every change takes them in
+        // The tenant's own undeclared series of that name are reset by the new config anyway.
+        self.with_own_family(name, tenant, |own, claims| match own {
+            Some(_) => None,
+            None => claims.conflict(name, kind),
+        })
+    }
+
+    /// Calls `answer` with the family `name` if it is `tenant`'s alone (only the tenant's
+    /// shard has one, and all its series are the tenant's), and the live claims. The shard's
+    /// lock first, then the claims': the order every change takes them in.
+    fn with_own_family<R>(
+        &self,
+        name: &str,
+        tenant: UserId,
+        answer: impl FnOnce(Option<&state::Family>, &NameClaims) -> R,
+    ) -> R {
         let state = self.lock(shard_of(tenant));
         let claims = lock_wait::lock(Site::Claims, &self.inner.shared.claims);
-        // The tenant's own undeclared series of that name are reset by the new config anyway:
-        // when only this shard has the family and all its series are the tenant's.
         let only_here = claims.holder(name).is_some_and(|(_, holders)| holders == 1);
-        if only_here
-            && state
-                .families
-                .get(name)
-                .is_some_and(|f| f.series.keys().all(|k| k.tenant == tenant))
-        {
-            return None;
-        }
-        claims.conflict(name, kind)
+        let own = state
+            .families
+            .get(name)
+            .filter(|f| only_here && f.series.keys().all(|k| k.tenant == tenant));
+        answer(own, &claims)
     }
 
     /// Drops every series and group of `tenant` (account deleted): gone from the next push.

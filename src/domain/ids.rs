@@ -24,6 +24,18 @@ macro_rules! id_type {
         #[serde(transparent)]
         pub struct $name(pub Uuid);
 
+        impl $name {
+            /// Which of `shards` (a power of two) this id falls in: its bits mixed, so that
+            /// ids of any UUID version spread evenly (the sharded aggregate, live view and
+            /// used keys).
+            pub fn shard(self, shards: usize) -> usize {
+                debug_assert!(shards.is_power_of_two() && shards > 1);
+                let (high, low) = self.0.as_u64_pair();
+                let mixed = (high ^ low.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                (mixed >> (64 - shards.trailing_zeros())) as usize
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)

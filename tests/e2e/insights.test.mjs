@@ -88,6 +88,20 @@ describe('charts from the tenant-scoped Prometheus API', { skip: skipReason() ||
     canvas: f.querySelector('canvas') ? f.querySelector('canvas').width : 0,
   }));
 
+  /** A page of its own, signed in to the dashboard as `email`, on the API keys page. */
+  async function signedIn(email) {
+    const context = await browser.newContext({ viewport: DESKTOP, baseURL: stack.baseUrl });
+    const p = await context.newPage();
+    p.setDefaultTimeout(20_000);
+    p.on('pageerror', (err) => pageErrors.push(String(err?.stack || err)));
+    await p.goto(`${stack.baseUrl}/#/signin`);
+    await p.getByLabel('Email', { exact: true }).fill(email);
+    await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await p.locator('main h1', { hasText: 'API keys' }).waitFor();
+    return { context, page: p };
+  }
+
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
     stack = await startStack();
@@ -120,15 +134,7 @@ describe('charts from the tenant-scoped Prometheus API', { skip: skipReason() ||
       await promHolds(`cart_items{tenant="${owner.id}"}`, round === 1 ? 40 : 42);
     }
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-    const context = await browser.newContext({ viewport: DESKTOP, baseURL: base });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(String(err?.stack || err)));
-    await page.goto(`${base}/#/signin`);
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.locator('main h1', { hasText: 'API keys' }).waitFor();
+    page = (await signedIn(email)).page;
   });
 
   after(async () => {
@@ -243,15 +249,7 @@ describe('charts from the tenant-scoped Prometheus API', { skip: skipReason() ||
     const base = stack.baseUrl;
     const email = `empty-${randomBytes(4).toString('hex')}@example.com`;
     assert.equal((await call(base, 'POST', '/auth/signup', { body: { email, password: PASSWORD } })).status, 201);
-    const context = await browser.newContext({ viewport: DESKTOP, baseURL: base });
-    const fresh = await context.newPage();
-    fresh.setDefaultTimeout(20_000);
-    fresh.on('pageerror', (err) => pageErrors.push(String(err?.stack || err)));
-    await fresh.goto(`${base}/#/signin`);
-    await fresh.getByLabel('Email', { exact: true }).fill(email);
-    await fresh.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await fresh.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await fresh.locator('main h1', { hasText: 'API keys' }).waitFor();
+    const { context, page: fresh } = await signedIn(email);
     await fresh.getByRole('link', { name: 'Insights' }).click();
     const empty = fresh.getByText('No data for page views in this range yet');
     await empty.waitFor();

@@ -19,7 +19,7 @@ while IFS= read -r file; do
     failed=$((failed + 1))
   fi
 done < <(git ls-files '*.rs' '*.js' '*.mjs' '*.py' '*.sh' 'scripts/*' 'bench/run' | grep -v '^frontend/vendor/')
-echo "ok - every source file over 300 lines says why ($passed of them)"
+((failed > 0)) || echo "ok - every source file over 300 lines says why ($passed of them)"
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

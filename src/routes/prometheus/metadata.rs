@@ -6,6 +6,7 @@
 
 use super::{PromError, begin};
 use crate::domain::{MetricSchema, UserId, builtin};
+use crate::ingest::registry::Registry;
 use crate::query::tenant::tenant_only_selector;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -45,12 +46,13 @@ pub async fn metadata(
         .and_then(|l| l.parse::<usize>().ok())
         .filter(|l| *l > 0);
     if let Some(data) = answer["data"].as_object_mut() {
+        let registry = state.registry.current();
         let kept: serde_json::Map<String, Value> = data
             .iter()
             .filter(|(metric, _)| is_own(&own, metric))
             .take(limit.unwrap_or(usize::MAX))
             .map(|(metric, entries)| {
-                let help = own_help(&state, r.user, metric);
+                let help = own_help(&state, &registry, r.user, metric);
                 (metric.clone(), with_help(entries, &help))
             })
             .collect();
@@ -69,8 +71,7 @@ fn is_own(own: &HashSet<&str>, metric: &str) -> bool {
 
 /// The help the reader gave `metric`: its config's description, the built-in metric's help,
 /// or what it pushed when no other tenant pushes that name; else none.
-fn own_help(state: &AppState, user: UserId, metric: &str) -> String {
-    let registry = state.registry.current();
+fn own_help(state: &AppState, registry: &Registry, user: UserId, metric: &str) -> String {
     let declared = registry
         .declared(user, metric)
         .and_then(|d| d.schema.help.clone());

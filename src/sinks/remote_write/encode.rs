@@ -119,6 +119,12 @@ impl BoundTexts {
     }
 }
 
+/// The bounds a histogram's or a summary's sample series are labelled with.
+enum Bounds<'a> {
+    Le(&'a [f64]),
+    Quantile(&'a [f64]),
+}
+
 /// A family's sample-series names, written once per family.
 struct Names {
     plain: String,
@@ -224,20 +230,20 @@ impl Batcher<'_> {
                 sum,
                 count,
             } => {
-                let mut les = std::mem::take(&mut self.bounds);
-                let texts = les.get(bounds, true);
-                let mut cumulative = 0u64;
-                for (le, n) in texts[..bounds.len()].iter().zip(counts.iter()) {
-                    cumulative += n;
-                    self.push(base, &names.bucket, Some(("le", le)), cumulative as f64);
-                }
-                if let Some(inf) = texts.get(bounds.len()) {
-                    // the +Inf bucket the exposition adds: every observation
-                    self.push(base, &names.bucket, Some(("le", inf)), *count as f64);
-                }
-                self.bounds = les;
-                self.push(base, &names.sum, None, *sum);
-                self.push(base, &names.count, None, *count as f64);
+                let cumulative = counts.iter().scan(0u64, |total, n| {
+                    *total += n;
+                    Some(*total as f64)
+                });
+                // the +Inf bucket the exposition adds holds every observation
+                let buckets = cumulative.take(bounds.len()).chain([*count as f64]);
+                self.bounded(
+                    names,
+                    base,
+                    Bounds::Le(bounds),
+                    buckets,
+                    *sum,
+                    *count as f64,
+                );
             }
             ValueSnapshot::Summary {
                 quantiles,
@@ -245,42 +251,54 @@ impl Batcher<'_> {
                 sum,
                 count,
             } => {
-                let mut qs = std::mem::take(&mut self.bounds);
-                for (q, v) in qs.get(quantiles, false).iter().zip(values.iter()) {
-                    self.push(base, &names.plain, Some(("quantile", q)), *v);
-                }
-                self.bounds = qs;
-                self.push(base, &names.sum, None, *sum);
-                self.push(base, &names.count, None, *count as f64);
+                let values = values.iter().copied();
+                self.bounded(
+                    names,
+                    base,
+                    Bounds::Quantile(quantiles),
+                    values,
+                    *sum,
+                    *count as f64,
+                );
             }
         }
     }
 
     fn stale(&mut self, names: &Names, base: &Base<'_>, shape: &RemovedShape) {
         let nan = f64::from_bits(STALE_NAN);
-        match shape {
+        let bounds = match shape {
             RemovedShape::Counter | RemovedShape::Gauge => {
                 self.push(base, &names.plain, None, nan);
+                return;
             }
-            RemovedShape::Histogram { bounds } => {
-                let mut les = std::mem::take(&mut self.bounds);
-                for le in les.get(bounds, true) {
-                    self.push(base, &names.bucket, Some(("le", le)), nan);
-                }
-                self.bounds = les;
-                self.push(base, &names.sum, None, nan);
-                self.push(base, &names.count, None, nan);
-            }
-            RemovedShape::Summary { quantiles } => {
-                let mut qs = std::mem::take(&mut self.bounds);
-                for q in qs.get(quantiles, false) {
-                    self.push(base, &names.plain, Some(("quantile", q)), nan);
-                }
-                self.bounds = qs;
-                self.push(base, &names.sum, None, nan);
-                self.push(base, &names.count, None, nan);
-            }
+            RemovedShape::Histogram { bounds } => Bounds::Le(bounds),
+            RemovedShape::Summary { quantiles } => Bounds::Quantile(quantiles),
+        };
+        self.bounded(names, base, bounds, std::iter::repeat(nan), nan, nan);
+    }
+
+    /// A histogram's `_bucket`s (each `le`, and `+Inf` when the bounds lack it) or a summary's
+    /// quantiles, valued `values` in the bounds' order; then `_sum` and `_count`.
+    fn bounded(
+        &mut self,
+        names: &Names,
+        base: &Base<'_>,
+        bounds: Bounds<'_>,
+        values: impl Iterator<Item = f64>,
+        sum: f64,
+        count: f64,
+    ) {
+        let (name, label, of, with_inf) = match bounds {
+            Bounds::Le(of) => (&names.bucket, "le", of, true),
+            Bounds::Quantile(of) => (&names.plain, "quantile", of, false),
+        };
+        let mut texts = std::mem::take(&mut self.bounds);
+        for (text, v) in texts.get(of, with_inf).iter().zip(values) {
+            self.push(base, name, Some((label, text)), v);
         }
+        self.bounds = texts;
+        self.push(base, &names.sum, None, sum);
+        self.push(base, &names.count, None, count);
     }
 
     /// One aggregate series' sample series.
