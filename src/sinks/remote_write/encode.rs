@@ -303,28 +303,35 @@ impl Batcher<'_> {
 
     /// One aggregate series' sample series.
     fn series(&mut self, names: &Names, instance: &str, s: &SeriesSnapshot) {
-        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
-        let own = sorted(&s.labels);
-        let base = Base {
-            instance,
-            tenant: tenant_text(s.tenant, &mut text),
-            own: &own,
-            own_len: wire::labels_len(&own),
-        };
-        self.value(names, &base, &s.value);
+        self.with_base(instance, s.tenant, &s.labels, |this, base| {
+            this.value(names, base, &s.value);
+        });
     }
 
     /// One removed series' staleness markers.
     fn marker(&mut self, instance: &str, r: &Removal) {
+        self.with_base(instance, r.tenant, &r.labels, |this, base| {
+            this.stale(&Names::of(&r.family), base, &r.shape);
+        });
+    }
+
+    /// Calls `write` with the labels all sample series of one series share.
+    fn with_base(
+        &mut self,
+        instance: &str,
+        tenant: UserId,
+        labels: &LabelSet,
+        write: impl FnOnce(&mut Self, &Base<'_>),
+    ) {
         let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
-        let own = sorted(&r.labels);
+        let own = sorted(labels);
         let base = Base {
             instance,
-            tenant: tenant_text(r.tenant, &mut text),
+            tenant: tenant_text(tenant, &mut text),
             own: &own,
             own_len: wire::labels_len(&own),
         };
-        self.stale(&Names::of(&r.family), &base, &r.shape);
+        write(self, &base);
     }
 }
 
