@@ -119,12 +119,6 @@ impl BoundTexts {
     }
 }
 
-/// The bounds a histogram's or a summary's sample series are labelled with.
-enum Bounds<'a> {
-    Le(&'a [f64]),
-    Quantile(&'a [f64]),
-}
-
 /// A family's sample-series names, written once per family.
 struct Names {
     plain: String,
@@ -230,20 +224,20 @@ impl Batcher<'_> {
                 sum,
                 count,
             } => {
-                let cumulative = counts.iter().scan(0u64, |total, n| {
-                    *total += n;
-                    Some(*total as f64)
-                });
-                // the +Inf bucket the exposition adds holds every observation
-                let buckets = cumulative.take(bounds.len()).chain([*count as f64]);
-                self.bounded(
-                    names,
-                    base,
-                    Bounds::Le(bounds),
-                    buckets,
-                    *sum,
-                    *count as f64,
-                );
+                let mut les = std::mem::take(&mut self.bounds);
+                let texts = les.get(bounds, true);
+                let mut cumulative = 0u64;
+                for (le, n) in texts[..bounds.len()].iter().zip(counts.iter()) {
+                    cumulative += n;
+                    self.push(base, &names.bucket, Some(("le", le)), cumulative as f64);
+                }
+                if let Some(inf) = texts.get(bounds.len()) {
+                    // the +Inf bucket the exposition adds: every observation
+                    self.push(base, &names.bucket, Some(("le", inf)), *count as f64);
+                }
+                self.bounds = les;
+                self.push(base, &names.sum, None, *sum);
+                self.push(base, &names.count, None, *count as f64);
             }
             ValueSnapshot::Summary {
                 quantiles,
@@ -251,87 +245,68 @@ impl Batcher<'_> {
                 sum,
                 count,
             } => {
-                let values = values.iter().copied();
-                self.bounded(
-                    names,
-                    base,
-                    Bounds::Quantile(quantiles),
-                    values,
-                    *sum,
-                    *count as f64,
-                );
+                let mut qs = std::mem::take(&mut self.bounds);
+                for (q, v) in qs.get(quantiles, false).iter().zip(values.iter()) {
+                    self.push(base, &names.plain, Some(("quantile", q)), *v);
+                }
+                self.bounds = qs;
+                self.push(base, &names.sum, None, *sum);
+                self.push(base, &names.count, None, *count as f64);
             }
         }
     }
 
     fn stale(&mut self, names: &Names, base: &Base<'_>, shape: &RemovedShape) {
         let nan = f64::from_bits(STALE_NAN);
-        let bounds = match shape {
+        match shape {
             RemovedShape::Counter | RemovedShape::Gauge => {
                 self.push(base, &names.plain, None, nan);
-                return;
             }
-            RemovedShape::Histogram { bounds } => Bounds::Le(bounds),
-            RemovedShape::Summary { quantiles } => Bounds::Quantile(quantiles),
-        };
-        self.bounded(names, base, bounds, std::iter::repeat(nan), nan, nan);
-    }
-
-    /// A histogram's `_bucket`s (each `le`, and `+Inf` when the bounds lack it) or a summary's
-    /// quantiles, valued `values` in the bounds' order; then `_sum` and `_count`.
-    fn bounded(
-        &mut self,
-        names: &Names,
-        base: &Base<'_>,
-        bounds: Bounds<'_>,
-        values: impl Iterator<Item = f64>,
-        sum: f64,
-        count: f64,
-    ) {
-        let (name, label, of, with_inf) = match bounds {
-            Bounds::Le(of) => (&names.bucket, "le", of, true),
-            Bounds::Quantile(of) => (&names.plain, "quantile", of, false),
-        };
-        let mut texts = std::mem::take(&mut self.bounds);
-        for (text, v) in texts.get(of, with_inf).iter().zip(values) {
-            self.push(base, name, Some((label, text)), v);
+            RemovedShape::Histogram { bounds } => {
+                let mut les = std::mem::take(&mut self.bounds);
+                for le in les.get(bounds, true) {
+                    self.push(base, &names.bucket, Some(("le", le)), nan);
+                }
+                self.bounds = les;
+                self.push(base, &names.sum, None, nan);
+                self.push(base, &names.count, None, nan);
+            }
+            RemovedShape::Summary { quantiles } => {
+                let mut qs = std::mem::take(&mut self.bounds);
+                for q in qs.get(quantiles, false) {
+                    self.push(base, &names.plain, Some(("quantile", q)), nan);
+                }
+                self.bounds = qs;
+                self.push(base, &names.sum, None, nan);
+                self.push(base, &names.count, None, nan);
+            }
         }
-        self.bounds = texts;
-        self.push(base, &names.sum, None, sum);
-        self.push(base, &names.count, None, count);
     }
 
     /// One aggregate series' sample series.
     fn series(&mut self, names: &Names, instance: &str, s: &SeriesSnapshot) {
-        self.with_base(instance, s.tenant, &s.labels, |this, base| {
-            this.value(names, base, &s.value);
-        });
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+        let own = sorted(&s.labels);
+        let base = Base {
+            instance,
+            tenant: tenant_text(s.tenant, &mut text),
+            own: &own,
+            own_len: wire::labels_len(&own),
+        };
+        self.value(names, &base, &s.value);
     }
 
     /// One removed series' staleness markers.
     fn marker(&mut self, instance: &str, r: &Removal) {
-        self.with_base(instance, r.tenant, &r.labels, |this, base| {
-            this.stale(&Names::of(&r.family), base, &r.shape);
-        });
-    }
-
-    /// Calls `write` with the labels all sample series of one series share.
-    fn with_base(
-        &mut self,
-        instance: &str,
-        tenant: UserId,
-        labels: &LabelSet,
-        write: impl FnOnce(&mut Self, &Base<'_>),
-    ) {
         let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
-        let own = sorted(labels);
+        let own = sorted(&r.labels);
         let base = Base {
             instance,
-            tenant: tenant_text(tenant, &mut text),
+            tenant: tenant_text(r.tenant, &mut text),
             own: &own,
             own_len: wire::labels_len(&own),
         };
-        write(self, &base);
+        self.stale(&Names::of(&r.family), &base, &r.shape);
     }
 }
 
